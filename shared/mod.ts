@@ -7,3 +7,4 @@ export * from "./image.ts";
 export * from "./image_error.ts";
 export * from "./rng.ts";
 export * from "./preprocess_config.ts";
+export * from "./model_metadata.ts";
