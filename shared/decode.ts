@@ -1,0 +1,280 @@
+/**
+ * Bytes -> RGB `Image`, for every side of edgeclass. The format comes from the magic bytes and
+ * the size from the header, checked against the limits before any pixel is decoded.
+ *
+ * Decoders: imagescript 1.3.1's wasm decoders for PNG, JPEG and GIF (called directly: its
+ * `Image.decode` copies JPEG pixels one `subarray` at a time), utif2 for TIFF (imagescript's TIFF
+ * decoder fails on every file Pillow writes), and `decodeBmp` for BMP. WebP is recognised but
+ * refused as `unsupported_format`.
+ *
+ * Differences from Pillow that remain: JPEG pixels come from a different IDCT/upsampler than
+ * libjpeg-turbo (up to a few levels apart on colour JPEGs); 16-bit grayscale keeps the high byte
+ * where Pillow's `I;16 -> RGB` conversion saturates to 255.
+ * @module
+ */
+import { GIF } from "imagescript";
+import jpegWasm from "imagescript/wasm/node/jpeg.js";
+import pngWasm from "imagescript/wasm/node/png.js";
+import { decodeBmp } from "./decode_bmp.ts";
+import { decodeTiff } from "./decode_tiff.ts";
+import { applyOrientation, jpegOrientation } from "./exif_orientation.ts";
+import { type Image, makeImage } from "./image.ts";
+import { ImageError } from "./image_error.ts";
+import {
+  gifFirstFrameSize,
+  type ImageFormat,
+  isSofMarker,
+  probeImage,
+  probeJpegFrame,
+} from "./probe_image.ts";
+
+/** Refuse images with more pixels than this (decompression bombs). */
+export const DEFAULT_MAX_PIXELS = 40_000_000;
+/** Refuse files larger than this many bytes. */
+export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+/** Limits and the colour under transparent pixels. */
+export interface DecodeOptions {
+  /** Largest width * height accepted (default 40 MP); more gives `too_many_pixels`. */
+  maxPixels?: number;
+  /** Largest file accepted in bytes (default 64 MiB); more gives `too_large`. */
+  maxBytes?: number;
+  /** RGB that transparent pixels are composited over (default white). */
+  background?: readonly [number, number, number];
+}
+
+interface JpegFramebuffer {
+  width: number;
+  height: number;
+  /** 0: gray, 1: RGB, 2: CMYK */
+  format: number;
+  buffer: Uint8Array;
+}
+interface WasmJpeg {
+  decode(bytes: Uint8Array): JpegFramebuffer;
+}
+interface WasmPng {
+  decode(bytes: Uint8Array): { width: number; height: number; framebuffer: Uint8Array };
+}
+interface WasmLib<T> {
+  init(): Promise<T>;
+}
+const jpegLib = jpegWasm as unknown as WasmLib<WasmJpeg>;
+const pngLib = pngWasm as unknown as WasmLib<WasmPng>;
+
+/**
+ * Images up to this many pixels reuse one cached wasm instance per codec (a fresh instance
+ * costs a memory grow per decode); larger ones get a throwaway instance, so that the memory a
+ * huge image needed is not kept for the life of the process.
+ */
+const REUSE_MAX_PIXELS = 4_000_000;
+const cached = new Map<WasmLib<unknown>, Promise<unknown>>();
+function codec<T>(lib: WasmLib<T>, pixels: number): Promise<T> {
+  if (pixels > REUSE_MAX_PIXELS) return lib.init();
+  let inst = cached.get(lib) as Promise<T> | undefined;
+  if (!inst) {
+    inst = lib.init();
+    cached.set(lib, inst);
+  }
+  return inst;
+}
+/** Drops a cached instance after a failure, in case the decoder left it in a bad state. */
+function forget(lib: WasmLib<unknown>): void {
+  cached.delete(lib);
+}
+
+/**
+ * Composites RGBA over an opaque `background` into RGB, with the integer arithmetic of Pillow's
+ * `Image.alpha_composite(Image.new("RGBA", size, background), im)` (7 fraction bits, rounded
+ * division by 255), so results equal Pillow's bit for bit. Opaque pixels are copied unchanged.
+ */
+export function rgbaToRgb(
+  rgba: ArrayLike<number>,
+  width: number,
+  height: number,
+  background: readonly [number, number, number] = [255, 255, 255],
+): Image {
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  const [br, bg, bb] = background;
+  const blend = (src: number, dst: number, a: number) => {
+    const x = (src * a + dst * (255 - a)) * 128 + (0x80 << 7);
+    return ((x >> 8) + x) >> 15;
+  };
+  for (let i = 0, o = 0; i < n * 4; i += 4, o += 3) {
+    const a = rgba[i + 3];
+    if (a === 255) {
+      out[o] = rgba[i];
+      out[o + 1] = rgba[i + 1];
+      out[o + 2] = rgba[i + 2];
+    } else if (a === 0) {
+      out[o] = br;
+      out[o + 1] = bg;
+      out[o + 2] = bb;
+    } else {
+      out[o] = blend(rgba[i], br, a);
+      out[o + 1] = blend(rgba[i + 1], bg, a);
+      out[o + 2] = blend(rgba[i + 2], bb, a);
+    }
+  }
+  return makeImage(width, height, 3, out);
+}
+
+/** Grayscale or RGB pixels of any `Image` as RGB; RGBA is composited over `background`. */
+function toRgb(img: Image, background: readonly [number, number, number]): Image {
+  if (img.channels === 3) return img;
+  if (img.channels === 4) return rgbaToRgb(img.data, img.width, img.height, background);
+  const n = img.width * img.height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const v = img.data[i];
+    out[o] = v;
+    out[o + 1] = v;
+    out[o + 2] = v;
+  }
+  return makeImage(img.width, img.height, 3, out);
+}
+
+/** Pillow's CMYK -> RGB: `nk - MULDIV255(c, nk)` with nk = 255 - k. */
+function cmykToRgb(cmyk: Uint8Array, width: number, height: number): Image {
+  const n = width * height;
+  const out = new Uint8Array(n * 3);
+  for (let i = 0, o = 0; i < n * 4; i += 4, o += 3) {
+    const nk = 255 - cmyk[i + 3];
+    for (let c = 0; c < 3; c++) {
+      const t = cmyk[i + c] * nk + 128;
+      out[o + c] = nk - (((t >> 8) + t) >> 8);
+    }
+  }
+  return makeImage(width, height, 3, out);
+}
+
+async function decodeJpeg(bytes: Uint8Array, width: number, height: number): Promise<Image> {
+  let fb: JpegFramebuffer;
+  try {
+    fb = (await codec(jpegLib, width * height)).decode(bytes);
+  } catch (e) {
+    forget(jpegLib);
+    const [, , sof] = probeJpegFrame(bytes);
+    // Baseline, extended and progressive Huffman are supported; others are a format gap.
+    if (sof > 0xc2 && isSofMarker(sof)) {
+      throw new ImageError(
+        "unsupported_format",
+        `jpeg: frame type SOF${sof - 0xc0} (lossless/arithmetic/hierarchical) is not supported`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  if (fb.width !== width || fb.height !== height) {
+    throw new ImageError("corrupt_image", "jpeg: decoded size differs from the header");
+  }
+  const n = width * height;
+  // fb.buffer is already a copy out of wasm memory; trim it only if it is longer than needed
+  const take = (len: number) => {
+    if (fb.buffer.length < len) throw new ImageError("corrupt_image", "jpeg: too few pixels");
+    return fb.buffer.length === len ? fb.buffer : fb.buffer.slice(0, len);
+  };
+  if (fb.format === 0) return makeImage(width, height, 1, take(n));
+  if (fb.format === 1) return makeImage(width, height, 3, take(n * 3));
+  if (fb.format === 2) return cmykToRgb(take(n * 4), width, height);
+  throw new ImageError("unsupported_format", `jpeg: pixel format ${fb.format}`);
+}
+
+async function decodePng(bytes: Uint8Array, pixels: number): Promise<Image> {
+  try {
+    const { width, height, framebuffer } = (await codec(pngLib, pixels)).decode(bytes);
+    return makeImage(width, height, 4, framebuffer);
+  } catch (e) {
+    forget(pngLib);
+    throw e;
+  }
+}
+
+async function decodeGif(bytes: Uint8Array): Promise<Image> {
+  // The first frame composited on the logical screen; uncovered pixels are transparent.
+  const gif = await GIF.decode(bytes, true);
+  const frame = gif[0];
+  if (!frame) throw new ImageError("corrupt_image", "gif: no frames");
+  const bm = frame.bitmap;
+  return makeImage(
+    frame.width,
+    frame.height,
+    4,
+    new Uint8Array(bm.buffer, bm.byteOffset, bm.byteLength).slice(),
+  );
+}
+
+async function decodeByFormat(
+  format: ImageFormat,
+  bytes: Uint8Array,
+  width: number,
+  height: number,
+): Promise<Image> {
+  switch (format) {
+    case "jpeg":
+      return await decodeJpeg(bytes, width, height);
+    case "png":
+      return await decodePng(bytes, width * height);
+    case "gif":
+      return await decodeGif(bytes);
+    case "tiff":
+      return decodeTiff(bytes);
+    case "bmp":
+      return decodeBmp(bytes);
+    case "webp":
+      throw new ImageError("unsupported_format", "webp is recognised but not supported");
+  }
+}
+
+/**
+ * Decodes PNG, JPEG (EXIF orientation applied), GIF (first frame), TIFF (first page) or BMP
+ * into an RGB `Image` (channels 3). Gray, palette and 16-bit images become 8-bit RGB; alpha is
+ * composited over `background` (white by default) like Pillow's `alpha_composite`.
+ *
+ * Throws `ImageError` only: `too_large` (file over `maxBytes`), `unsupported_format` (unknown
+ * magic bytes or an unsupported variant), `too_many_pixels` (header size over `maxPixels`,
+ * checked before decoding), `corrupt_image` (empty, truncated or malformed data).
+ */
+export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): Promise<Image> {
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  const background = opts.background ?? [255, 255, 255];
+  if (bytes.length > maxBytes) {
+    throw new ImageError("too_large", `image is ${bytes.length} bytes, over the ${maxBytes} limit`);
+  }
+  const { format, width, height } = probeImage(bytes);
+  if (width * height > maxPixels) {
+    throw new ImageError(
+      "too_many_pixels",
+      `${format} is ${width}x${height} = ${width * height} pixels, over the ${maxPixels} limit`,
+    );
+  }
+  if (format === "gif") {
+    // Frames may be larger than the logical screen, and the decoder allocates a full frame.
+    const [fw, fh] = gifFirstFrameSize(bytes);
+    if (fw * fh > maxPixels) {
+      throw new ImageError(
+        "too_many_pixels",
+        `gif first frame is ${fw}x${fh} = ${fw * fh} pixels, over the ${maxPixels} limit`,
+      );
+    }
+  }
+  let img: Image;
+  try {
+    img = await decodeByFormat(format, bytes, width, height);
+  } catch (e) {
+    if (e instanceof ImageError) throw e;
+    throw new ImageError("corrupt_image", `${format}: cannot decode: ${(e as Error)?.message}`, {
+      cause: e,
+    });
+  }
+  if (img.width !== width || img.height !== height) {
+    throw new ImageError(
+      "corrupt_image",
+      `${format}: header says ${width}x${height} but the pixels are ${img.width}x${img.height}`,
+    );
+  }
+  const rgb = toRgb(img, background);
+  return format === "jpeg" ? applyOrientation(rgb, jpegOrientation(bytes)) : rgb;
+}
