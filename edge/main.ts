@@ -1,0 +1,132 @@
+/**
+ * The edge server entry: the only place that reads env and files and calls `Deno.serve`.
+ * It listens at once (so /healthz answers and /readyz says 503 during cold start), then loads,
+ * checks and warms the model; a model that cannot be served stops the process with a clear line.
+ *
+ * Deploy permissions are enough: `deno run --allow-net --allow-env --allow-read=<model>
+ * --unstable-raw-imports edge/main.ts` with EDGE_ENGINE=web.
+ * @module
+ */
+import { createApp } from "./app.ts";
+import { type EdgeConfig, parseEdgeConfig } from "./edge_config.ts";
+import { fetchModel } from "./fetch_model.ts";
+import type { Logger } from "./request_log.ts";
+import { loadServedModel, type ServedModel } from "./served_model.ts";
+import { warmDecoders } from "./warm_decoders.ts";
+
+const logger: Logger = (record) => console.log(JSON.stringify(record));
+
+function fail(message: string): never {
+  logger({ ts: new Date().toISOString(), level: "error", msg: "startup failed", error: message });
+  console.error(`edgeclass edge: ${message}`);
+  Deno.exit(1);
+}
+
+function modelName(config: EdgeConfig): string {
+  const where = config.model.kind === "path"
+    ? config.model.path
+    : new URL(config.model.url).pathname;
+  const base = where.split(/[\\/]/).pop() || "model";
+  return base.replace(/\.onnx$/i, "");
+}
+
+async function loadModel(config: EdgeConfig): Promise<ServedModel> {
+  const name = modelName(config);
+  const started = performance.now();
+  let bytes: Uint8Array;
+  if (config.model.kind === "path") {
+    try {
+      bytes = await Deno.readFile(config.model.path);
+    } catch (e) {
+      throw new Error(`MODEL_PATH ${config.model.path}: ${(e as Error).message}`);
+    }
+  } else {
+    bytes = await fetchModel(config.model.url, config.model.sha256);
+  }
+  const model = await loadServedModel(bytes, {
+    name,
+    engine: config.engine,
+    threads: config.threads,
+    maxBatch: config.maxBatch,
+    batchWaitMs: config.batchWaitMs,
+    queueLimit: config.queueLimit,
+    log: (r) => logger({ ts: new Date().toISOString(), level: "info", ...r }),
+  });
+  logger({
+    ts: new Date().toISOString(),
+    level: "info",
+    msg: "model ready",
+    model: model.name,
+    sha256: model.sha256,
+    engine: model.engine,
+    threads: model.threads,
+    labels: model.meta.labels.length,
+    input_shape: model.inputShape,
+    max_batch: model.maxBatch,
+    load_ms: Math.round(performance.now() - started),
+  });
+  return model;
+}
+
+async function main(): Promise<void> {
+  let config: EdgeConfig;
+  try {
+    config = parseEdgeConfig(Deno.env.toObject(), navigator.hardwareConcurrency ?? 1);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const state: { model?: ServedModel } = {};
+  const app = createApp({
+    model: () => state.model,
+    limits: {
+      maxBodyBytes: config.maxBodyBytes,
+      maxPixels: config.maxPixels,
+      batchMaxFiles: config.batchMaxFiles,
+    },
+    apiKey: config.apiKey,
+    corsOrigins: config.corsOrigins,
+    logger,
+    clock: () => performance.now(),
+  });
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: ({ hostname, port }) =>
+      logger({
+        ts: new Date().toISOString(),
+        level: "info",
+        msg: "listening",
+        url: `http://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`,
+        port,
+        auth: config.apiKey ? "bearer" : "open",
+        cors: config.corsOrigins,
+      }),
+  }, app.fetch);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    try {
+      Deno.addSignalListener(signal, () => {
+        logger({ ts: new Date().toISOString(), level: "info", msg: "shutting down", signal });
+        server.shutdown().then(() => Deno.exit(0));
+      });
+    } catch { /* signals are not available on every platform (Deno Deploy) */ }
+  }
+  let loaded: ServedModel;
+  try {
+    loaded = await loadModel(config);
+  } catch (e) {
+    await server.shutdown();
+    return fail((e as Error).message);
+  }
+  const failures = await warmDecoders();
+  if (failures.length > 0) {
+    logger({
+      ts: new Date().toISOString(),
+      level: "warn",
+      msg: "decoder warm-up failed",
+      failures,
+    });
+  }
+  state.model = loaded; // from here on /readyz is 200
+}
+
+if (import.meta.main) await main();
