@@ -2,31 +2,26 @@
  * Bytes -> RGB `Image`, for every side of edgeclass. The format comes from the magic bytes and
  * the size from the header, checked against the limits before any pixel is decoded.
  *
- * Decoders: imagescript 1.3.1's wasm decoders for PNG, JPEG and GIF (called directly: its
- * `Image.decode` copies JPEG pixels one `subarray` at a time), utif2 for TIFF (imagescript's TIFF
- * decoder fails on every file Pillow writes), and `decodeBmp` for BMP. WebP is recognised but
- * refused as `unsupported_format`.
+ * Decoders: `decodeJpeg` (libjpeg-turbo as wasm, pixels equal to Pillow's; see decode_jpeg.ts,
+ * and `setJpegWasm` where its wasm cannot be fetched), imagescript 1.3.1's wasm decoders for PNG
+ * and GIF, utif2 for TIFF (imagescript's TIFF decoder fails on every file Pillow writes), and
+ * `decodeBmp` for BMP. WebP is recognised but refused as `unsupported_format`.
  *
- * Differences from Pillow that remain: JPEG pixels come from a different IDCT/upsampler than
- * libjpeg-turbo (up to a few levels apart on colour JPEGs); 16-bit grayscale keeps the high byte
- * where Pillow's `I;16 -> RGB` conversion saturates to 255.
+ * Differences from Pillow that remain: 16-bit grayscale keeps the high byte where Pillow's
+ * `I;16 -> RGB` conversion saturates to 255; arithmetic-coded JPEGs are `unsupported_format`.
  * @module
  */
 import { GIF } from "imagescript";
-import jpegWasm from "imagescript/wasm/node/jpeg.js";
 import pngWasm from "imagescript/wasm/node/png.js";
 import { decodeBmp } from "./decode_bmp.ts";
+import { decodeJpeg, jpegCodecReady } from "./decode_jpeg.ts";
 import { decodeTiff } from "./decode_tiff.ts";
 import { applyOrientation, jpegOrientation } from "./exif_orientation.ts";
 import { type Image, makeImage } from "./image.ts";
 import { ImageError } from "./image_error.ts";
-import {
-  gifFirstFrameSize,
-  type ImageFormat,
-  isSofMarker,
-  probeImage,
-  probeJpegFrame,
-} from "./probe_image.ts";
+import { gifFirstFrameSize, type ImageFormat, probeImage } from "./probe_image.ts";
+
+export { setJpegWasm } from "./decode_jpeg.ts";
 
 /** Refuse images with more pixels than this (decompression bombs). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -43,23 +38,12 @@ export interface DecodeOptions {
   background?: readonly [number, number, number];
 }
 
-interface JpegFramebuffer {
-  width: number;
-  height: number;
-  /** 0: gray, 1: RGB, 2: CMYK */
-  format: number;
-  buffer: Uint8Array;
-}
-interface WasmJpeg {
-  decode(bytes: Uint8Array): JpegFramebuffer;
-}
 interface WasmPng {
   decode(bytes: Uint8Array): { width: number; height: number; framebuffer: Uint8Array };
 }
 interface WasmLib<T> {
   init(): Promise<T>;
 }
-const jpegLib = jpegWasm as unknown as WasmLib<WasmJpeg>;
 const pngLib = pngWasm as unknown as WasmLib<WasmPng>;
 
 /**
@@ -135,52 +119,6 @@ function toRgb(img: Image, background: readonly [number, number, number]): Image
   return makeImage(img.width, img.height, 3, out);
 }
 
-/** Pillow's CMYK -> RGB: `nk - MULDIV255(c, nk)` with nk = 255 - k. */
-function cmykToRgb(cmyk: Uint8Array, width: number, height: number): Image {
-  const n = width * height;
-  const out = new Uint8Array(n * 3);
-  for (let i = 0, o = 0; i < n * 4; i += 4, o += 3) {
-    const nk = 255 - cmyk[i + 3];
-    for (let c = 0; c < 3; c++) {
-      const t = cmyk[i + c] * nk + 128;
-      out[o + c] = nk - (((t >> 8) + t) >> 8);
-    }
-  }
-  return makeImage(width, height, 3, out);
-}
-
-async function decodeJpeg(bytes: Uint8Array, width: number, height: number): Promise<Image> {
-  let fb: JpegFramebuffer;
-  try {
-    fb = (await codec(jpegLib, width * height)).decode(bytes);
-  } catch (e) {
-    forget(jpegLib);
-    const [, , sof] = probeJpegFrame(bytes);
-    // Baseline, extended and progressive Huffman are supported; others are a format gap.
-    if (sof > 0xc2 && isSofMarker(sof)) {
-      throw new ImageError(
-        "unsupported_format",
-        `jpeg: frame type SOF${sof - 0xc0} (lossless/arithmetic/hierarchical) is not supported`,
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  if (fb.width !== width || fb.height !== height) {
-    throw new ImageError("corrupt_image", "jpeg: decoded size differs from the header");
-  }
-  const n = width * height;
-  // fb.buffer is already a copy out of wasm memory; trim it only if it is longer than needed
-  const take = (len: number) => {
-    if (fb.buffer.length < len) throw new ImageError("corrupt_image", "jpeg: too few pixels");
-    return fb.buffer.length === len ? fb.buffer : fb.buffer.slice(0, len);
-  };
-  if (fb.format === 0) return makeImage(width, height, 1, take(n));
-  if (fb.format === 1) return makeImage(width, height, 3, take(n * 3));
-  if (fb.format === 2) return cmykToRgb(take(n * 4), width, height);
-  throw new ImageError("unsupported_format", `jpeg: pixel format ${fb.format}`);
-}
-
 async function decodePng(bytes: Uint8Array, pixels: number): Promise<Image> {
   try {
     const { width, height, framebuffer } = (await codec(pngLib, pixels)).decode(bytes);
@@ -213,7 +151,7 @@ async function decodeByFormat(
 ): Promise<Image> {
   switch (format) {
     case "jpeg":
-      return await decodeJpeg(bytes, width, height);
+      return await decodeJpeg(bytes);
     case "png":
       return await decodePng(bytes, width * height);
     case "gif":
@@ -260,6 +198,9 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
       );
     }
   }
+  // A JPEG wasm that cannot be loaded is a deployment fault: let it out as itself, not as a
+  // corrupt image.
+  if (format === "jpeg") await jpegCodecReady();
   let img: Image;
   try {
     img = await decodeByFormat(format, bytes, width, height);
