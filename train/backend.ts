@@ -1,0 +1,204 @@
+/**
+ * The one place in train/ that imports TensorFlow.js backends and picks one.
+ *
+ * Everything else in train/ imports `tf` from here (or "@tensorflow/tfjs" directly) and
+ * stays backend-agnostic.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+// Static import on purpose: it registers the "wasm" backend factory (lazy, nothing loads yet).
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import { registerWasmKernels } from "./wasm_kernels.ts";
+
+export { tf };
+
+/** Backend names accepted on the command line. */
+export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu" | "webgpu";
+
+/** All accepted `BackendChoice` values, for CLI parsing and help text. */
+export const BACKEND_CHOICES: readonly BackendChoice[] = [
+  "auto",
+  "tensorflow",
+  "wasm",
+  "cpu",
+  "webgpu",
+];
+
+/** What `chooseBackend` settled on. */
+export interface BackendResult {
+  /** `tf.getBackend()` after the switch: "tensorflow" | "wasm" | "cpu" | "webgpu". */
+  name: string;
+  /** One line per backend tried, saying why it was used or skipped. */
+  reasons: string[];
+}
+
+/** How to get the native TensorFlow backend under Deno; printed when it is missing. */
+export const TFJS_NODE_INSTALL_HINT = [
+  "To use the native TensorFlow backend (much faster than wasm/cpu):",
+  '  1. keep "nodeModulesDir": "auto" in deno.json and add to "imports":',
+  '       "@tensorflow/tfjs-node-gpu": "npm:@tensorflow/tfjs-node-gpu@4.22.0"  (CUDA 11.2 + cuDNN 8.1)',
+  '     or "@tensorflow/tfjs-node": "npm:@tensorflow/tfjs-node@4.22.0"          (CPU only)',
+  "  2. deno install --allow-scripts=npm:@tensorflow/tfjs-node-gpu   (or npm:@tensorflow/tfjs-node)",
+  "     The install script downloads libtensorflow; Deno skips it without --allow-scripts.",
+  "  See tfjs issues #8362, #8187, #8581 for Deno/Node-API caveats.",
+].join("\n");
+
+/** Where Deno puts npm packages when deno.json has "nodeModulesDir": "auto". */
+const NODE_MODULES = new URL("../node_modules/", import.meta.url);
+
+let wasmPathsSet = false;
+
+/**
+ * Selects and initializes a tfjs backend, verifying the switch with `tf.getBackend()`
+ * (`setBackend` can silently leave another backend active).
+ *
+ * `auto` tries tfjs-node-gpu, tfjs-node, wasm, cpu in that order. An explicit choice that
+ * cannot be initialized throws an Error explaining why instead of falling back.
+ *
+ * @param choice backend to use, or "auto"
+ * @param log receives one line per decision (defaults to console.error so stdout stays clean)
+ */
+export async function chooseBackend(
+  choice: BackendChoice,
+  log: (line: string) => void = (line) => console.error(line),
+): Promise<BackendResult> {
+  if (!BACKEND_CHOICES.includes(choice)) {
+    throw new TypeError(
+      `unknown backend "${choice}"; expected one of ${BACKEND_CHOICES.join(", ")}`,
+    );
+  }
+  const reasons: string[] = [];
+  const note = (line: string) => {
+    reasons.push(line);
+    log(`backend: ${line}`);
+  };
+  const attempts: Array<[string, () => Promise<Attempt>]> = choice === "auto"
+    ? [
+      ["tfjs-node-gpu", () => tryNode("tfjs-node-gpu")],
+      ["tfjs-node", () => tryNode("tfjs-node")],
+      ["wasm", tryWasm],
+      ["cpu", tryCpu],
+    ]
+    : choice === "tensorflow"
+    ? [
+      ["tfjs-node-gpu", () => tryNode("tfjs-node-gpu")],
+      ["tfjs-node", () => tryNode("tfjs-node")],
+    ]
+    : choice === "wasm"
+    ? [["wasm", tryWasm]]
+    : choice === "webgpu"
+    ? [["webgpu", tryWebgpu]]
+    : [["cpu", tryCpu]];
+
+  for (const [label, attempt] of attempts) {
+    let outcome: Attempt;
+    try {
+      outcome = await attempt();
+    } catch (err) {
+      outcome = firstLine(err);
+    }
+    if (typeof outcome !== "string") {
+      const name = tf.getBackend();
+      note(
+        `using ${label} (tf.getBackend() = "${name}")${
+          outcome.detail ? `; ${outcome.detail}` : ""
+        }`,
+      );
+      return { name, reasons };
+    }
+    note(`skipped ${label}: ${outcome}`);
+  }
+  if (choice === "tensorflow" || choice === "auto") log(TFJS_NODE_INSTALL_HINT);
+  throw new Error(`backend "${choice}" is not available: ${reasons.join("; ")}`);
+}
+
+/** Why a backend could not be used, or that it is active (with an optional remark). */
+type Attempt = string | { detail?: string };
+
+/** Switches to `name`; verified with getBackend because setBackend may keep another one. */
+async function activate(name: string, detail?: string): Promise<Attempt> {
+  const ok = await tf.setBackend(name);
+  await tf.ready();
+  const active = tf.getBackend();
+  if (!ok || active !== name) {
+    return `setBackend("${name}") left "${active}" active`;
+  }
+  return { detail };
+}
+
+/** Loads a native tfjs-node package if it is installed. */
+async function tryNode(pkg: "tfjs-node-gpu" | "tfjs-node"): Promise<Attempt> {
+  const installed = await exists(new URL(`@tensorflow/${pkg}/package.json`, NODE_MODULES));
+  if (!installed) {
+    // Importing it anyway would make Deno fetch it from npm without its install script.
+    return `@tensorflow/${pkg} is not installed in node_modules/ (see install hint)`;
+  }
+  // A computed specifier keeps `deno check` and `deno install` from needing the package.
+  const specifier = ["@tensorflow", pkg].join("/");
+  try {
+    await import(specifier);
+  } catch (err) {
+    return `@tensorflow/${pkg} failed to load: ${firstLine(err)} ` +
+      "(was it installed with --allow-scripts? does libtensorflow/CUDA load?)";
+  }
+  return await activate("tensorflow", `native TensorFlow via @tensorflow/${pkg}`);
+}
+
+/** Initializes the wasm backend from the local .wasm files, single-threaded. */
+async function tryWasm(): Promise<Attempt> {
+  if (!wasmPathsSet) {
+    const dist = new URL("@tensorflow/tfjs-backend-wasm/dist/", NODE_MODULES);
+    // Without an explicit path the node bundle guesses its own directory, which breaks when
+    // the module is loaded from Deno's global cache instead of node_modules/.
+    if (await exists(new URL("tfjs-backend-wasm-simd.wasm", dist))) setWasmPaths(dist.href);
+    wasmPathsSet = true;
+  }
+  // The threaded binary needs SharedArrayBuffer workers created from blob URLs, which Deno
+  // does not provide the way Emscripten expects; pin the single-threaded SIMD build.
+  tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  const outcome = await activate("wasm", "single-threaded SIMD, extra gradient kernels registered");
+  if (typeof outcome !== "string") registerWasmKernels();
+  return outcome;
+}
+
+function tryCpu(): Promise<Attempt> {
+  return activate("cpu", "plain JavaScript kernels (slowest)");
+}
+
+/** The part of Deno's WebGPU adapter we look at. */
+interface GpuAdapterLike {
+  info?: { description?: string; vendor?: string; isFallbackAdapter?: boolean };
+}
+
+/** WebGPU through Deno's navigator.gpu; needs a GPU adapter. */
+async function tryWebgpu(): Promise<Attempt> {
+  const gpu = (globalThis.navigator as {
+    gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> };
+  })?.gpu;
+  if (gpu === undefined) return "navigator.gpu is undefined in this runtime";
+  const adapter = await gpu.requestAdapter();
+  if (adapter === null) return "navigator.gpu.requestAdapter() returned null (no usable GPU)";
+  const info = adapter.info ?? {};
+  const fallback = info.isFallbackAdapter === true ||
+    /llvmpipe|swiftshader/i.test(info.description ?? "");
+  const detail = `adapter "${info.description || info.vendor || "unknown"}"` +
+    (fallback ? " is a software fallback: expect it to be slower than wasm" : "");
+  // Imported lazily: importing registers a high-priority backend we only want on request.
+  await import("@tensorflow/tfjs-backend-webgpu");
+  return await activate("webgpu", detail);
+}
+
+async function exists(url: URL): Promise<boolean> {
+  try {
+    await Deno.stat(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return text.split("\n")[0];
+}

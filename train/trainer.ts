@@ -1,0 +1,567 @@
+import * as tf from "@tensorflow/tfjs";
+import { join } from "node:path";
+import { IMAGENET_MEAN, IMAGENET_STD } from "../shared/preprocess_config.ts";
+import { defaultPreprocessConfig } from "../shared/preprocess_config.ts";
+import { EDGECLASS_VERSION, type ModelMetadata } from "../shared/model_metadata.ts";
+import { Rng } from "../shared/rng.ts";
+import { AdamW } from "./adamw.ts";
+import { atomicWrite, atomicWriteJson } from "./atomic_write.ts";
+import { chooseBackend } from "./backend.ts";
+import { renderConfusion, renderCurves } from "./charts.ts";
+import {
+  applyWeights,
+  loadCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+  trainableVariables,
+  type TrainState,
+} from "./checkpoint.ts";
+import { clipGradNorm } from "./clip_grad_norm.ts";
+import type { TrainConfig } from "./config.ts";
+import type { Dataset } from "./data/dataset.ts";
+import { DataLoader } from "./data/loader.ts";
+import { loadDataset, type LoadDatasetOptions } from "./data/load_dataset.ts";
+import { trainTransform } from "./data/recipes.ts";
+import { exportOnnx, writeModelArtifacts } from "./export/export_onnx.ts";
+import { crossEntropy } from "./loss.ts";
+import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
+import { buildModel } from "./models/build_model.ts";
+import { EpochProgress } from "./progress.ts";
+import { learningRateAt } from "./schedule.ts";
+
+/** One line of `history.json`. */
+export interface EpochRecord {
+  /** 1-based epoch. */
+  epoch: number;
+  lr: number;
+  trainLoss: number;
+  /** Accuracy of the training-mode forward passes during the epoch (dropout/BN in train mode). */
+  trainAcc: number;
+  /** Same criterion as training (label smoothing included), inference mode. */
+  valLoss: number;
+  valAcc: number;
+  /** Null with 5 classes or fewer. */
+  valTop5: number | null;
+  /** Wall time of the epoch (train + val), seconds. Not reproducible across runs. */
+  seconds: number;
+  /** Training images per second. Not reproducible across runs. */
+  imagesPerSecond: number;
+}
+
+/** Loop bookkeeping saved with every checkpoint (in `TrainState.extra`). */
+interface LoopState {
+  /** Batches of epoch `state.epoch` already trained (mid-epoch checkpoint after Ctrl-C). */
+  batch: number;
+  /** Running sums of the partial epoch. */
+  partial: { lossSum: number; correct: number; seen: number; seconds: number };
+  bestValAcc: number;
+  /** 1-based epoch of the best checkpoint, 0 before any. */
+  bestEpoch: number;
+}
+
+/** Knobs for tests and the CLI, beyond the config. */
+export interface TrainOptions {
+  /** Run folder to continue (`--resume`); the config must be the one saved there. */
+  resume?: string | null;
+  /** Extra `loadDataset` options (tests use a small wafer set). */
+  datasetOptions?: Partial<LoadDatasetOptions>;
+  /** One line per event; defaults to console.log. */
+  log?: (line: string) => void;
+  /** Stops the run at the next batch boundary, saving `last` and writing the reports. */
+  signal?: AbortSignal;
+  /** Called after every training batch (tests use it to interrupt mid-epoch). */
+  onBatch?: (epoch: number, batch: number) => void;
+  /** Skip the ONNX export (tests that only check the loop). */
+  skipExport?: boolean;
+}
+
+/** What a run produced. */
+export interface TrainResult {
+  runDir: string;
+  history: EpochRecord[];
+  bestEpoch: number;
+  /** Validation metrics of the best checkpoint. */
+  metrics: ClassificationMetrics | null;
+  /** Path of model.onnx, or null when not exported. */
+  modelPath: string | null;
+  /** "interrupted" when stopped by the signal (resume with --resume). */
+  status: "finished" | "early_stop" | "interrupted";
+  backend: string;
+}
+
+/** Mean/std the model input is normalised with: ImageNet for the pretrained recipe, else 0.5. */
+export function normalizationFor(
+  config: TrainConfig,
+): { mean: [number, number, number]; std: [number, number, number] } {
+  return config.augment === "pretrained"
+    ? { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] }
+    : { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
+}
+
+/** The folder of a run: `<out>/<name>`. */
+export function runDirOf(config: TrainConfig): string {
+  if (config.name === null) throw new Error("config.name must be resolved before training");
+  return join(config.out, config.name);
+}
+
+/**
+ * Runs `fn` with `Math.random` drawing from `rng`. tfjs draws dropout masks (and any other
+ * unseeded randomness) from `Math.random`; routing it through a seeded generator whose state is
+ * checkpointed makes runs repeatable and resumes exact. `fn` must be synchronous so nothing else
+ * (prefetching, timers) sees the swapped function.
+ */
+function withSeededMathRandom<T>(rng: Rng, fn: () => T): T {
+  const original = Math.random;
+  Math.random = () => rng.next();
+  try {
+    return fn();
+  } finally {
+    Math.random = original;
+  }
+}
+
+/**
+ * Trains a model as `config` says, writing everything into `runs/<name>/`: config.json,
+ * history.json, checkpoints/{best,last}/, curves.png, confusion.png, metrics.json and (from the
+ * best checkpoint) model.onnx + model.json.
+ *
+ * The loop is custom (not `model.fit`): training-mode forward (`model.apply(x, {training:
+ * true})`, so BatchNorm uses batch statistics and updates its moving averages), cross-entropy
+ * with optional label smoothing, `tf.variableGrads`, optional global-norm clipping, AdamW with a
+ * per-epoch cosine schedule. Every epoch ends with a val pass in inference mode, a `last`
+ * checkpoint and, when val accuracy improved, a `best` one.
+ *
+ * Resume: checkpoints hold weights, optimizer moments, the epoch and batch position, the seeded
+ * dropout RNG and the history; the data order and augmentation depend only on (seed, epoch,
+ * position). So a resumed run on the same backend reproduces the uninterrupted one.
+ */
+export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const log = opts.log ?? ((line: string) => console.log(line));
+  const runDir = opts.resume ?? runDirOf(config);
+  if (!opts.resume && await exists(join(runDir, "checkpoints"))) {
+    throw new Error(
+      `run folder ${runDir} already has checkpoints; continue it with --resume ${runDir} ` +
+        `or pick another --name`,
+    );
+  }
+  const backend = await chooseBackend(config.backend, (line) => log(line));
+
+  const dataset = await loadDataset(config.data, {
+    imageSize: config.imageSize,
+    seed: config.seed,
+    valFraction: config.valFraction,
+    onBadImage: config.onBadImage,
+    ...opts.datasetOptions,
+  });
+  checkDataset(dataset, config);
+  const numClasses = dataset.classes.length;
+  log(
+    `data: ${dataset.name}: ${numClasses} classes, ${dataset.train.length} train / ` +
+      `${dataset.val.length} val` +
+      (dataset.skipped.length > 0 ? `, ${dataset.skipped.length} skipped` : ""),
+  );
+
+  const norm = normalizationFor(config);
+  const tensorSpec = { size: config.imageSize, ...norm };
+  const trainLoader = new DataLoader(dataset.train, {
+    batchSize: config.batchSize,
+    shuffle: true,
+    seed: config.seed,
+    transform: trainTransform(config.augment, config.imageSize, {
+      domain: dataset.domain,
+      fill: dataset.fill,
+    }),
+    tensor: tensorSpec,
+    prefetch: config.prefetch,
+    onBadImage: config.onBadImage,
+  });
+  const valLoader = new DataLoader(dataset.val, {
+    batchSize: config.batchSize,
+    shuffle: false,
+    seed: config.seed,
+    tensor: tensorSpec,
+    prefetch: config.prefetch,
+    onBadImage: config.onBadImage,
+  });
+
+  const model = buildModel({
+    arch: config.arch,
+    numClasses,
+    inputSize: config.imageSize,
+    freezeBackbone: config.freezeBackbone,
+    seed: config.seed,
+  });
+  const optimizer = new AdamW({ lr: config.lr, weightDecay: config.weightDecay });
+  const variables = trainableVariables(model);
+  log(
+    `model: ${config.arch}, ${model.countParams()} parameters ` +
+      `(${variables.reduce((n, v) => n + v.size, 0)} trainable)`,
+  );
+
+  const configText = JSON.stringify(config, null, 2) + "\n";
+  // rewritten on resume too: --epochs/--patience/--backend may have changed it
+  await atomicWrite(join(runDir, "config.json"), configText);
+  let state: TrainState<EpochRecord>;
+  let loop: LoopState;
+  if (opts.resume) {
+    state = await loadCheckpoint<EpochRecord>(
+      join(runDir, "checkpoints", "last"),
+      model,
+      optimizer,
+    );
+    loop = state.extra as unknown as LoopState;
+    log(
+      `resume: ${runDir} at epoch ${state.epoch + 1}` +
+        (loop.batch > 0 ? `, batch ${loop.batch + 1}` : ""),
+    );
+  } else {
+    loop = {
+      batch: 0,
+      partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
+      bestValAcc: -1,
+      bestEpoch: 0,
+    };
+    state = {
+      epoch: 0,
+      rng: new Rng((config.seed ^ 0x6d0f7a11) >>> 0).state(),
+      history: [],
+      extra: loop as unknown as Record<string, unknown>,
+    };
+  }
+  const rng = new Rng(state.rng);
+  const history = state.history;
+  const ckptDir = (which: "best" | "last") => join(runDir, "checkpoints", which);
+  const save = async (which: "best" | "last") => {
+    state.rng = rng.state();
+    state.extra = loop as unknown as Record<string, unknown>;
+    await saveCheckpoint(ckptDir(which), model, optimizer, state);
+  };
+
+  // A pure function of the saved state and the config, so a resumed run (maybe with another
+  // --patience or more --epochs) decides the same way.
+  const patienceSpent = () =>
+    config.patience > 0 && state.epoch > 0 && state.epoch - loop.bestEpoch >= config.patience;
+  let status: TrainResult["status"] = "finished";
+  while (state.epoch < config.epochs) {
+    if (patienceSpent()) {
+      status = "early_stop";
+      log(`early stop: no val accuracy gain for ${config.patience} epochs`);
+      break;
+    }
+    if (opts.signal?.aborted) {
+      // same state as the end of the previous epoch, but there is none before epoch 1
+      await save("last");
+      status = "interrupted";
+      log(`interrupted before epoch ${state.epoch + 1}; saved checkpoints/last`);
+      break;
+    }
+    const epoch = state.epoch; // 0-based
+    optimizer.learningRate = learningRateAt(epoch, {
+      baseLr: config.lr,
+      epochs: config.epochs,
+      warmupEpochs: config.warmupEpochs,
+    });
+    const t0 = performance.now();
+    const progress = new EpochProgress({
+      epoch: epoch + 1,
+      epochs: config.epochs,
+      batches: trainLoader.length,
+    });
+    let b = 0;
+    let interrupted = false;
+    for await (const batch of trainLoader.batches(epoch)) {
+      if (b < loop.batch) {
+        b++; // already trained before the interruption
+        continue;
+      }
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      if (batch.size > 0) {
+        const { loss, correct } = trainStep(model, optimizer, variables, batch, config, rng);
+        loop.partial.lossSum += loss * batch.size;
+        loop.partial.correct += correct;
+        loop.partial.seen += batch.size;
+        progress.tick(batch.size, loss);
+      }
+      b++;
+      loop.batch = b;
+      opts.onBatch?.(epoch, b);
+    }
+    progress.stop();
+    loop.partial.seconds += (performance.now() - t0) / 1000;
+    if (interrupted) {
+      await save("last");
+      status = "interrupted";
+      log(`interrupted in epoch ${epoch + 1} after ${loop.batch} batches; saved checkpoints/last`);
+      break;
+    }
+    const tVal = performance.now();
+    const val = await evaluate(model, valLoader, numClasses, dataset.classes, config);
+    const seen = Math.max(1, loop.partial.seen);
+    const record: EpochRecord = {
+      epoch: epoch + 1,
+      lr: optimizer.learningRate,
+      trainLoss: loop.partial.lossSum / seen,
+      trainAcc: loop.partial.correct / seen,
+      valLoss: val.loss,
+      valAcc: val.metrics.top1,
+      valTop5: val.metrics.top5,
+      seconds: loop.partial.seconds + (performance.now() - tVal) / 1000,
+      imagesPerSecond: loop.partial.seen / Math.max(1e-9, loop.partial.seconds),
+    };
+    history.push(record);
+    state.epoch = epoch + 1;
+    loop.batch = 0;
+    loop.partial = { lossSum: 0, correct: 0, seen: 0, seconds: 0 };
+    const improved = record.valAcc > loop.bestValAcc;
+    if (improved) {
+      loop.bestValAcc = record.valAcc;
+      loop.bestEpoch = record.epoch;
+    }
+    if (improved) await save("best");
+    await save("last");
+    await atomicWriteJson(join(runDir, "history.json"), history);
+    log(formatEpoch(record, config.epochs, improved));
+  }
+
+  const result = await finalize({
+    model,
+    runDir,
+    config,
+    configText,
+    dataset,
+    valLoader,
+    trainLoader,
+    history,
+    bestEpoch: loop.bestEpoch,
+    log,
+    skipExport: opts.skipExport ?? false,
+    backend: backend.name,
+  });
+  optimizer.dispose();
+  model.dispose();
+  return { ...result, status, backend: backend.name };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return false;
+    throw err;
+  }
+}
+
+function checkDataset(dataset: Dataset, config: TrainConfig): void {
+  if (dataset.classes.length < 2) {
+    throw new Error(
+      `dataset ${dataset.name}: needs at least 2 classes, found ${dataset.classes.length}`,
+    );
+  }
+  if (dataset.train.length === 0) throw new Error(`dataset ${dataset.name}: no training samples`);
+  if (dataset.val.length === 0) {
+    throw new Error(
+      `dataset ${dataset.name}: no validation samples (val fraction ${config.valFraction})`,
+    );
+  }
+}
+
+/** One optimisation step; returns the batch mean loss and the number of correct predictions. */
+function trainStep(
+  model: tf.LayersModel,
+  optimizer: AdamW,
+  variables: tf.Variable[],
+  batch: { x: Float32Array; y: Int32Array; size: number },
+  config: TrainConfig,
+  rng: Rng,
+): { loss: number; correct: number } {
+  const s = config.imageSize;
+  return withSeededMathRandom(rng, () => {
+    const x = tf.tensor4d(batch.x, [batch.size, s, s, 3]);
+    const y = tf.tensor1d(batch.y, "int32");
+    const kept: tf.Tensor[] = []; // argmax of the logits, kept out of the gradient scope
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.apply(x, { training: true }) as tf.Tensor2D;
+      kept.push(tf.keep(tf.argMax(logits, 1)));
+      return crossEntropy(logits, y, config.labelSmoothing);
+    }, variables);
+    let toApply = grads;
+    if (config.clipGrad > 0) {
+      toApply = clipGradNorm(grads, config.clipGrad).grads;
+      tf.dispose(Object.values(grads));
+    }
+    optimizer.applyGradients(toApply);
+    const loss = value.dataSync()[0];
+    const pred = kept[0].dataSync();
+    let correct = 0;
+    for (let i = 0; i < batch.size; i++) if (pred[i] === batch.y[i]) correct++;
+    tf.dispose([x, y, value, ...kept, ...Object.values(toApply)]);
+    if (!Number.isFinite(loss)) {
+      throw new Error(
+        `training diverged: loss is ${loss} (try a lower --lr, or --clip-grad 1)`,
+      );
+    }
+    return { loss, correct };
+  });
+}
+
+/** Inference-mode pass over the val set: mean loss and all classification metrics. */
+async function evaluate(
+  model: tf.LayersModel,
+  loader: DataLoader,
+  numClasses: number,
+  classes: string[],
+  config: TrainConfig,
+): Promise<
+  { loss: number; metrics: ClassificationMetrics; logits: Float32Array; labels: Int32Array }
+> {
+  const s = config.imageSize;
+  const logitChunks: Float32Array[] = [];
+  const labelChunks: Int32Array[] = [];
+  let lossSum = 0, seen = 0;
+  for await (const batch of loader.batches(0)) {
+    if (batch.size === 0) continue;
+    const [logits, loss] = tf.tidy(() => {
+      const x = tf.tensor4d(batch.x, [batch.size, s, s, 3]);
+      const out = model.apply(x, { training: false }) as tf.Tensor2D;
+      const l = crossEntropy(out, tf.tensor1d(batch.y, "int32"), config.labelSmoothing);
+      return [out.dataSync() as Float32Array, l.dataSync()[0]];
+    });
+    logitChunks.push(logits);
+    labelChunks.push(batch.y);
+    lossSum += loss * batch.size;
+    seen += batch.size;
+  }
+  const logits = concatF32(logitChunks);
+  const labels = concatI32(labelChunks);
+  const metrics = classificationMetrics(logits, labels, classes);
+  if (numClasses !== classes.length) throw new Error("class count mismatch");
+  return { loss: lossSum / Math.max(1, seen), metrics, logits, labels };
+}
+
+function concatF32(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+function concatI32(parts: Int32Array[]): Int32Array {
+  const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) (out.set(p, o), o += p.length);
+  return out;
+}
+
+const pct = (x: number) => (x * 100).toFixed(2) + "%";
+
+/** `epoch 3/8 lr 8.54e-4 | train loss 0.4123 acc 87.12% | val loss ... | 12.3 s, 180 img/s *` */
+export function formatEpoch(r: EpochRecord, epochs: number, best: boolean): string {
+  return `epoch ${r.epoch}/${epochs} lr ${r.lr.toExponential(2)} | ` +
+    `train loss ${r.trainLoss.toFixed(4)} acc ${pct(r.trainAcc)} | ` +
+    `val loss ${r.valLoss.toFixed(4)} acc ${pct(r.valAcc)}` +
+    (r.valTop5 !== null ? ` top5 ${pct(r.valTop5)}` : "") +
+    ` | ${r.seconds.toFixed(1)} s, ${Math.round(r.imagesPerSecond)} img/s` +
+    (best ? " *best" : "");
+}
+
+interface FinalizeArgs {
+  model: tf.LayersModel;
+  runDir: string;
+  config: TrainConfig;
+  configText: string;
+  dataset: Dataset;
+  valLoader: DataLoader;
+  trainLoader: DataLoader;
+  history: EpochRecord[];
+  bestEpoch: number;
+  log: (line: string) => void;
+  skipExport: boolean;
+  backend: string;
+}
+
+/**
+ * Reports from the best checkpoint: metrics.json, confusion.png, curves.png, history.json, then
+ * model.onnx + model.json. Runs after a normal end, an early stop or an interruption.
+ */
+async function finalize(
+  a: FinalizeArgs,
+): Promise<Omit<TrainResult, "status" | "backend">> {
+  const { model, runDir, config, log } = a;
+  await atomicWriteJson(join(runDir, "history.json"), a.history);
+  if (a.history.length > 0) {
+    await atomicWrite(join(runDir, "curves.png"), await renderCurves(a.history));
+  }
+  if (a.bestEpoch === 0) {
+    log(`no epoch completed: no best checkpoint, metrics or model yet (run dir ${runDir})`);
+    return { runDir, history: a.history, bestEpoch: 0, metrics: null, modelPath: null };
+  }
+  applyWeights(await readCheckpoint(join(runDir, "checkpoints", "best")), model);
+  const val = await evaluate(
+    model,
+    a.valLoader,
+    a.dataset.classes.length,
+    a.dataset.classes,
+    config,
+  );
+  const m = val.metrics;
+  const skipped = [...a.dataset.skipped, ...a.trainLoader.skipped, ...a.valLoader.skipped];
+  await atomicWriteJson(join(runDir, "metrics.json"), {
+    split: "val",
+    dataset: a.dataset.name,
+    backend: a.backend,
+    epoch: a.bestEpoch,
+    count: m.count,
+    top1: m.top1,
+    top5: m.top5,
+    macroF1: m.macroF1,
+    loss: val.loss,
+    perClass: m.perClass,
+    confusion: m.confusion,
+    classes: a.dataset.classes,
+    skippedCount: skipped.length,
+    skipped,
+  });
+  await atomicWrite(
+    join(runDir, "confusion.png"),
+    await renderConfusion(m.confusion, a.dataset.classes),
+  );
+  log(
+    `best: epoch ${a.bestEpoch}, val top1 ${pct(m.top1)}` +
+      (m.top5 !== null ? `, top5 ${pct(m.top5)}` : "") + `, macro F1 ${m.macroF1.toFixed(4)}`,
+  );
+  if (a.skipExport) {
+    return { runDir, history: a.history, bestEpoch: a.bestEpoch, metrics: m, modelPath: null };
+  }
+  const meta: ModelMetadata = {
+    labels: a.dataset.classes,
+    preprocess: defaultPreprocessConfig(config.imageSize, {
+      mean: normalizationFor(config).mean,
+      std: normalizationFor(config).std,
+    }),
+    arch: config.arch,
+    inputSize: [config.imageSize, config.imageSize],
+    metrics: {
+      valTop1: m.top1,
+      ...(m.top5 !== null ? { valTop5: m.top5 } : {}),
+      macroF1: m.macroF1,
+      epoch: a.bestEpoch,
+    },
+    configSha256: await sha256Hex(a.configText),
+    edgeclassVersion: EDGECLASS_VERSION,
+    temperature: 1,
+  };
+  const bytes = exportOnnx(model, meta);
+  await writeModelArtifacts(runDir, bytes, meta);
+  const modelPath = join(runDir, "model.onnx");
+  log(`model: ${modelPath} (+ model.json), from epoch ${a.bestEpoch}`);
+  return { runDir, history: a.history, bestEpoch: a.bestEpoch, metrics: m, modelPath };
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
