@@ -2,19 +2,21 @@
  * Bytes -> RGB `Image`, for every side of edgeclass. The format comes from the magic bytes and
  * the size from the header, checked against the limits before any pixel is decoded.
  *
- * Decoders: `decodeJpeg` (libjpeg-turbo as wasm, pixels equal to Pillow's; see decode_jpeg.ts,
- * and `setJpegWasm` where its wasm cannot be fetched), imagescript 1.3.1's wasm decoders for PNG
- * and GIF, utif2 for TIFF (imagescript's TIFF decoder fails on every file Pillow writes), and
- * `decodeBmp` for BMP. WebP is recognised but refused as `unsupported_format`.
+ * Decoders: `decodeJpeg` (libjpeg-turbo as wasm, pixels equal to Pillow's; decode_jpeg.ts),
+ * imagescript 1.3.1's PNG and GIF wasm (decode_png.ts, decode_gif.ts), utif2 for TIFF
+ * (imagescript's TIFF decoder fails on every file Pillow writes), and `decodeBmp` for BMP.
+ * WebP is recognised but refused as `unsupported_format`. No Node built-ins and no FFI: the
+ * three `.wasm` files come from bytes imports or `fetch` (load_wasm.ts); where neither works
+ * (a bundled web app), supply them with `setJpegWasm`, `setPngWasm` and `setGifWasm`.
  *
  * Differences from Pillow that remain: 16-bit grayscale keeps the high byte where Pillow's
  * `I;16 -> RGB` conversion saturates to 255; arithmetic-coded JPEGs are `unsupported_format`.
  * @module
  */
-import { GIF } from "imagescript";
-import pngWasm from "imagescript/wasm/node/png.js";
 import { decodeBmp } from "./decode_bmp.ts";
+import { decodeGif, gifCodecReady } from "./decode_gif.ts";
 import { decodeJpeg, jpegCodecReady } from "./decode_jpeg.ts";
+import { decodePng, pngCodecReady } from "./decode_png.ts";
 import { decodeTiff } from "./decode_tiff.ts";
 import { applyOrientation, jpegOrientation } from "./exif_orientation.ts";
 import { type Image, makeImage } from "./image.ts";
@@ -22,6 +24,9 @@ import { ImageError } from "./image_error.ts";
 import { gifFirstFrameSize, type ImageFormat, probeImage } from "./probe_image.ts";
 
 export { setJpegWasm } from "./decode_jpeg.ts";
+export { setPngWasm } from "./decode_png.ts";
+export { setGifWasm } from "./decode_gif.ts";
+export type { WasmSource } from "./load_wasm.ts";
 
 /** Refuse images with more pixels than this (decompression bombs). */
 export const DEFAULT_MAX_PIXELS = 40_000_000;
@@ -38,34 +43,12 @@ export interface DecodeOptions {
   background?: readonly [number, number, number];
 }
 
-interface WasmPng {
-  decode(bytes: Uint8Array): { width: number; height: number; framebuffer: Uint8Array };
-}
-interface WasmLib<T> {
-  init(): Promise<T>;
-}
-const pngLib = pngWasm as unknown as WasmLib<WasmPng>;
-
-/**
- * Images up to this many pixels reuse one cached wasm instance per codec (a fresh instance
- * costs a memory grow per decode); larger ones get a throwaway instance, so that the memory a
- * huge image needed is not kept for the life of the process.
- */
-const REUSE_MAX_PIXELS = 4_000_000;
-const cached = new Map<WasmLib<unknown>, Promise<unknown>>();
-function codec<T>(lib: WasmLib<T>, pixels: number): Promise<T> {
-  if (pixels > REUSE_MAX_PIXELS) return lib.init();
-  let inst = cached.get(lib) as Promise<T> | undefined;
-  if (!inst) {
-    inst = lib.init();
-    cached.set(lib, inst);
-  }
-  return inst;
-}
-/** Drops a cached instance after a failure, in case the decoder left it in a bad state. */
-function forget(lib: WasmLib<unknown>): void {
-  cached.delete(lib);
-}
+/** Loaders of the codecs that are wasm, by format. */
+const WASM_READY: Partial<Record<ImageFormat, () => Promise<unknown>>> = {
+  jpeg: jpegCodecReady,
+  png: pngCodecReady,
+  gif: gifCodecReady,
+};
 
 /**
  * Composites RGBA over an opaque `background` into RGB, with the integer arithmetic of Pillow's
@@ -117,30 +100,6 @@ function toRgb(img: Image, background: readonly [number, number, number]): Image
     out[o + 2] = v;
   }
   return makeImage(img.width, img.height, 3, out);
-}
-
-async function decodePng(bytes: Uint8Array, pixels: number): Promise<Image> {
-  try {
-    const { width, height, framebuffer } = (await codec(pngLib, pixels)).decode(bytes);
-    return makeImage(width, height, 4, framebuffer);
-  } catch (e) {
-    forget(pngLib);
-    throw e;
-  }
-}
-
-async function decodeGif(bytes: Uint8Array): Promise<Image> {
-  // The first frame composited on the logical screen; uncovered pixels are transparent.
-  const gif = await GIF.decode(bytes, true);
-  const frame = gif[0];
-  if (!frame) throw new ImageError("corrupt_image", "gif: no frames");
-  const bm = frame.bitmap;
-  return makeImage(
-    frame.width,
-    frame.height,
-    4,
-    new Uint8Array(bm.buffer, bm.byteOffset, bm.byteLength).slice(),
-  );
 }
 
 async function decodeByFormat(
@@ -198,9 +157,9 @@ export async function decodeImage(bytes: Uint8Array, opts: DecodeOptions = {}): 
       );
     }
   }
-  // A JPEG wasm that cannot be loaded is a deployment fault: let it out as itself, not as a
-  // corrupt image.
-  if (format === "jpeg") await jpegCodecReady();
+  // A wasm that cannot be loaded is a deployment fault: let it out as itself, not as a corrupt
+  // image.
+  await WASM_READY[format]?.();
   let img: Image;
   try {
     img = await decodeByFormat(format, bytes, width, height);

@@ -6,10 +6,11 @@
  * bit: colour (any sampling factors), grayscale, CMYK, baseline and progressive (YCCK follows
  * the same path but is untested: Pillow cannot write it).
  *
- * Only the package's `.wasm` is used (its `index.js` reads the file with Node's `fs`): it is
- * fetched from `import.meta.resolve("@cwasm/jpeg-turbo/jpeg-turbo.wasm")`, which Deno maps to a
- * `file:` URL in `node_modules` and a browser maps through its import map. Where neither works
- * (a bundle, a worker without an import map), call `setJpegWasm` with the module or its bytes.
+ * Only the package's `.wasm` is used (its `index.js` reads the file with Node's `fs`), loaded by
+ * `WasmLoader` (load_wasm.ts): a bytes import (Deno with `--unstable-raw-imports`, no read
+ * permission needed), else a fetch of `import.meta.resolve("@cwasm/jpeg-turbo/jpeg-turbo.wasm")`
+ * (Deno with read access, or a browser through its import map). Where neither works (a bundle,
+ * a worker without an import map), call `setJpegWasm` with the module or its bytes.
  *
  * Verdicts follow Pillow's: a file that ends before its EOI marker is `corrupt_image` (Pillow:
  * "image file is truncated", unless LOAD_TRUNCATED_IMAGES), while damaged entropy data in a
@@ -20,6 +21,7 @@
  */
 import { type Image, makeImage } from "./image.ts";
 import { ImageError } from "./image_error.ts";
+import { WasmLoader, type WasmSource } from "./load_wasm.ts";
 
 /**
  * A progressive JPEG is decoded in one pass per scan over all coefficients, so a small file of
@@ -140,36 +142,22 @@ export function jpegStructure(bytes: Uint8Array): JpegStructure {
   return s;
 }
 
-let wasmModule: Promise<WebAssembly.Module> | null = null;
-let cachedInstance: TurboJpeg | null = null;
+const loader = new WasmLoader(
+  "@cwasm/jpeg-turbo/jpeg-turbo.wasm",
+  () => import("@cwasm/jpeg-turbo/jpeg-turbo.wasm", { with: { type: "bytes" } }),
+  "setJpegWasm",
+);
+let cached: { mod: WebAssembly.Module; tj: TurboJpeg } | null = null;
 
 /**
  * Supplies the libjpeg-turbo wasm (`@cwasm/jpeg-turbo/jpeg-turbo.wasm`, as a compiled module or
- * its bytes) where the default loader cannot fetch it, e.g. in a bundled web app:
+ * its bytes) where the default loader cannot get it, e.g. in a bundled web app:
  * `setJpegWasm(await WebAssembly.compileStreaming(fetch(wasmUrl)))`. `null` restores the
  * default loader.
  */
-export function setJpegWasm(wasm: WebAssembly.Module | BufferSource | null): void {
-  cachedInstance = null;
-  if (wasm === null) wasmModule = null;
-  else if (wasm instanceof WebAssembly.Module) wasmModule = Promise.resolve(wasm);
-  else wasmModule = WebAssembly.compile(wasm);
-}
-
-async function fetchDefaultWasm(): Promise<WebAssembly.Module> {
-  let url: string;
-  try {
-    url = import.meta.resolve("@cwasm/jpeg-turbo/jpeg-turbo.wasm");
-  } catch (e) {
-    throw new Error(
-      "jpeg: cannot locate @cwasm/jpeg-turbo/jpeg-turbo.wasm (no import map entry); " +
-        "call setJpegWasm() with it",
-      { cause: e },
-    );
-  }
-  const res = await fetch(url);
-  if (!res.ok) throw new Error(`jpeg: fetching ${url} gave HTTP ${res.status}`);
-  return await WebAssembly.compile(await res.arrayBuffer());
+export function setJpegWasm(wasm: WasmSource | null): void {
+  cached = null;
+  loader.set(wasm);
 }
 
 /**
@@ -177,15 +165,7 @@ async function fetchDefaultWasm(): Promise<WebAssembly.Module> {
  * Rejects with a plain `Error` when it cannot: that is a deployment fault, not a bad image.
  */
 export function jpegCodecReady(): Promise<WebAssembly.Module> {
-  if (!wasmModule) {
-    const p = fetchDefaultWasm();
-    wasmModule = p;
-    // a failed load (e.g. a missing read permission) is retried by the next call
-    p.catch(() => {
-      if (wasmModule === p) wasmModule = null;
-    });
-  }
-  return wasmModule;
+  return loader.ready();
 }
 
 function instantiate(mod: WebAssembly.Module): TurboJpeg {
@@ -320,14 +300,14 @@ export async function decodeJpeg(bytes: Uint8Array): Promise<Image> {
   if (s.scans === 0) throw corrupt("no image data");
   if (s.scans > MAX_JPEG_SCANS) throw corrupt(`${s.scans} scans, over ${MAX_JPEG_SCANS}`);
   const reuse = s.width * s.height <= REUSE_MAX_PIXELS;
-  const tj = reuse && cachedInstance ? cachedInstance : instantiate(mod);
+  const tj = reuse && cached?.mod === mod ? cached.tj : instantiate(mod);
   try {
     const img = decodeWith(tj, bytes);
-    if (reuse) cachedInstance = tj;
+    if (reuse) cached = { mod, tj };
     return img;
   } catch (e) {
     // after a throw out of the wasm its stack pointer and heap are not to be trusted
-    if (cachedInstance === tj) cachedInstance = null;
+    if (cached?.tj === tj) cached = null;
     throw e;
   }
 }
