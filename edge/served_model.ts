@@ -98,6 +98,9 @@ export async function loadServedModel(
   if (!dynamicBatch && b !== 1) fail(`input batch size is fixed at ${b}; use 1 or dynamic`);
   const maxBatch = dynamicBatch ? opts.maxBatch : 1;
 
+  // Hashing runs off the main thread: overlapped with session creation it is free (~0.2 s for
+  // a 47 MB ResNet18 when done after it).
+  const sha256 = sha256Hex(bytes);
   const engine: Engine = await createEngine(opts.engine, bytes, {
     threads: opts.threads,
     log: opts.log,
@@ -130,7 +133,7 @@ export async function loadServedModel(
   });
   return {
     name,
-    sha256: await sha256Hex(bytes),
+    sha256: await sha256,
     meta,
     engine: engine.kind,
     threads: engine.threads,

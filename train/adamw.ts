@@ -17,6 +17,14 @@ export interface AdamWOptions {
    * normalisation; this is the usual "no decay on norm and bias" recipe.
    */
   decays?: (variable: tf.Variable) => boolean;
+  /**
+   * Per-variable learning-rate factor (default 1 for all): the variable is updated, and decayed,
+   * with `learningRate * lrScale(variable)`, exactly like a `torch.optim.AdamW` parameter group
+   * whose `lr` is scaled by that factor. Fine-tuning uses it to move a pretrained backbone more
+   * slowly than the new head. (Scaling the gradient instead would do almost nothing: Adam's
+   * update `m / sqrt(v)` is invariant to the gradient's scale.)
+   */
+  lrScale?: (variable: tf.Variable) => number;
 }
 
 /** One variable's optimizer state, as stored in a checkpoint. */
@@ -44,7 +52,7 @@ export function decaysKernelsOnly(variable: tf.Variable): boolean {
  * Adam with decoupled weight decay (Loshchilov & Hutter), step for step the update of
  * `torch.optim.AdamW` (amsgrad off):
  *
- *   p <- p * (1 - lr * wd)           (only where `decays(p)`)
+ *   p <- p * (1 - lr * wd)           (only where `decays(p)`; lr = learningRate * lrScale(p))
  *   m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2
  *   p <- p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  *
@@ -65,6 +73,7 @@ export class AdamW extends tf.Optimizer {
   readonly eps: number;
   readonly weightDecay: number;
   readonly #decays: (variable: tf.Variable) => boolean;
+  readonly #lrScale: ((variable: tf.Variable) => number) | null;
   readonly #slots = new Map<string, Slot>();
 
   constructor(opts: AdamWOptions) {
@@ -75,6 +84,7 @@ export class AdamW extends tf.Optimizer {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 1e-2;
     this.#decays = opts.decays ?? decaysKernelsOnly;
+    this.#lrScale = opts.lrScale ?? null;
     if (!(this.learningRate > 0)) throw new RangeError(`AdamW: lr must be > 0, got ${opts.lr}`);
     for (const [name, b] of [["beta1", this.beta1], ["beta2", this.beta2]] as const) {
       if (!(b >= 0 && b < 1)) throw new RangeError(`AdamW: ${name} must be in [0, 1), got ${b}`);
@@ -95,7 +105,7 @@ export class AdamW extends tf.Optimizer {
       if (variable === undefined) throw new Error(`AdamW: no variable named '${name}'`);
       const slot = this.#slot(name, variable);
       slot.step++;
-      const lr = this.learningRate;
+      const lr = this.#lrFor(variable);
       const bc1 = 1 - this.beta1 ** slot.step;
       const bc2Sqrt = Math.sqrt(1 - this.beta2 ** slot.step);
       const decay = this.weightDecay > 0 && this.#decays(variable);
@@ -110,6 +120,16 @@ export class AdamW extends tf.Optimizer {
       });
     }
     this.incrementIterations();
+  }
+
+  /** The learning rate of `variable` this step: `learningRate` times its `lrScale`. */
+  #lrFor(variable: tf.Variable): number {
+    if (this.#lrScale === null) return this.learningRate;
+    const scale = this.#lrScale(variable);
+    if (!(scale > 0) || !Number.isFinite(scale)) {
+      throw new RangeError(`AdamW: lrScale of '${variable.name}' must be > 0, got ${scale}`);
+    }
+    return this.learningRate * scale;
   }
 
   #slot(name: string, variable: tf.Variable): Slot {

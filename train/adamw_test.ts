@@ -32,7 +32,7 @@ opt = torch.optim.AdamW([{"params": [w], "weight_decay": a["wd"]},
                          {"params": [b], "weight_decay": 0.0}],
                         lr=a["lrs"][0], betas=(a["b1"], a["b2"]), eps=a["eps"])
 for lr in a["lrs"]:
-    for g in opt.param_groups: g["lr"] = lr
+    for g, mult in zip(opt.param_groups, a["mults"]): g["lr"] = lr * mult
     opt.zero_grad()
     loss = ((w - 0.5) ** 2).sum() + 0.1 * (w ** 3).sum() + ((b + 1.0) ** 2).sum() + (w.sum(1) * b).sum()
     loss.backward()
@@ -40,9 +40,11 @@ for lr in a["lrs"]:
 print(json.dumps({"w": w.detach().flatten().tolist(), "b": b.detach().tolist()}))
 `;
 
+// `mults` are the per-group lr factors [w, b]; ours gets them through `lrScale`.
 const cases = [
   {
     name: "defaults-like",
+    mults: [1, 1],
     lrs: [1e-3, 1e-3, 1e-3, 1e-3, 1e-3],
     wd: 1e-4,
     b1: 0.9,
@@ -51,11 +53,22 @@ const cases = [
   },
   {
     name: "big decay, lr changing",
+    mults: [1, 1],
     lrs: [0.1, 0.05, 0.05, 0.02, 0.01, 0.01],
     wd: 0.5,
     b1: 0.8,
     b2: 0.99,
     eps: 1e-6,
+  },
+  {
+    // a "backbone" kernel at a tenth of the lr (decay scaled with it), a "head" bias at full lr
+    name: "lrScale 0.1 on w = torch param group lr * 0.1",
+    mults: [0.1, 1],
+    lrs: [0.1, 0.05, 0.05, 0.02],
+    wd: 0.5,
+    b1: 0.9,
+    b2: 0.999,
+    eps: 1e-8,
   },
 ];
 
@@ -72,6 +85,9 @@ for (const c of cases) {
       beta1: c.b1,
       beta2: c.b2,
       eps: c.eps,
+      ...(c.mults[0] !== 1 || c.mults[1] !== 1
+        ? { lrScale: (v: tf.Variable) => (v === w ? c.mults[0] : c.mults[1]) }
+        : {}),
     });
     for (const lr of c.lrs) {
       opt.learningRate = lr;
@@ -97,6 +113,16 @@ for (const c of cases) {
     });
     // the step moved the params by much more than the tolerance, so the check has teeth
     assert.ok(Math.abs(got[0] - w0[0][0]) > 1e-3);
+    if (c.mults[0] !== 1) {
+      // and the scaled variable moved less than torch's unscaled group would have moved it
+      const unscaled = await python(TORCH_ADAMW, { ...c, mults: [1, 1], w: w0, b: b0 }) as {
+        w: number[];
+      };
+      assert.ok(
+        Math.abs(got[0] - w0[0][0]) < 0.5 * Math.abs(unscaled.w[0] - w0[0][0]),
+        `${got[0]} vs unscaled ${unscaled.w[0]} from ${w0[0][0]}`,
+      );
+    }
     opt.dispose();
     tf.dispose([w, b]);
   });
@@ -145,4 +171,10 @@ Deno.test("AdamW rejects bad hyper-parameters with the field named", () => {
       [{ lr: 1e-3, weightDecay: -1 }, /weightDecay/],
     ] as const
   ) assert.throws(() => new AdamW(opts), re);
+  // a bad scale is caught when it is used, naming the variable
+  const v = tf.variable(tf.tensor1d([1, 2]), true, "adamw_bad_scale");
+  const opt = new AdamW({ lr: 1e-3, lrScale: () => 0 });
+  assert.throws(() => opt.applyGradients({ adamw_bad_scale: tf.ones([2]) }), /adamw_bad_scale/);
+  opt.dispose();
+  v.dispose();
 });

@@ -34,6 +34,39 @@ export function atomicWriteJson(path: string, value: unknown): Promise<void> {
   return atomicWrite(path, JSON.stringify(value, null, 2) + "\n");
 }
 
+/**
+ * Removes the temporary files that `atomicWrite` left under `dir` (and up to `depth` folder
+ * levels below) when its process was killed mid-write: `<name>.tmp-<pid>-<id>` whose pid is no
+ * running process. Returns the removed paths. Without /proc (not Linux) it cannot tell whether
+ * the writer still runs, so it removes nothing.
+ */
+export async function removeStaleTemps(dir: string, depth = 2): Promise<string[]> {
+  if (!await isDir("/proc/self")) return [];
+  const removed: string[] = [];
+  const walk = async (d: string, left: number) => {
+    for await (const entry of Deno.readDir(d)) {
+      const path = `${d}/${entry.name}`;
+      if (entry.isDirectory && left > 0) await walk(path, left - 1);
+      const m = /\.tmp-(\d+)-[0-9a-f]{8}$/.exec(entry.name);
+      if (!entry.isFile || m === null) continue;
+      const pid = Number(m[1]);
+      if (pid === Deno.pid || await isDir(`/proc/${pid}`)) continue;
+      await Deno.remove(path).catch(() => {}); // another resumer may have removed it first
+      removed.push(path);
+    }
+  };
+  await walk(dir, depth);
+  return removed.sort();
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
 async function syncDir(dir: string): Promise<void> {
   // Directory fsync is a Linux/macOS durability nicety; some filesystems refuse it, which is harmless.
   try {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { atomicWrite, atomicWriteJson } from "./atomic_write.ts";
+import { atomicWrite, atomicWriteJson, removeStaleTemps } from "./atomic_write.ts";
 
 Deno.test("atomicWrite creates folders, replaces content and leaves no temp files", async () => {
   const dir = await Deno.makeTempDir({ prefix: "edgeclass_atomic_" });
@@ -54,6 +54,37 @@ for (let i = 0; ; i++) await atomicWrite(${JSON.stringify(target)}, i % 2 ? a : 
       const ok = (bytes.length === sizeA && bytes.every((x) => x === 97)) ||
         (bytes.length === sizeB && bytes.every((x) => x === 98));
       assert.ok(ok, `round ${round}: file has ${bytes.length} bytes, not exactly A or B`);
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("removeStaleTemps removes temp files of dead writers only, down to checkpoints/<which>", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "edgeclass_stale_tmp_" });
+  try {
+    // a pid that surely ended: a child process we waited for
+    const child = new Deno.Command("true").spawn();
+    await child.status;
+    const dead = child.pid;
+    const files: [string, boolean][] = [
+      // path, removed?
+      [`history.json.tmp-${dead}-0123abcd`, true],
+      [`checkpoints/last/checkpoint.bin.tmp-${dead}-89abcdef`, true],
+      [`checkpoints/best/checkpoint.bin.tmp-${Deno.pid}-89abcdef`, false], // our own writer
+      [`checkpoints/best/checkpoint.bin`, false],
+      [`notes.tmp-${dead}-xyz`, false], // not atomicWrite's pattern
+      [`a/b/c/deep.tmp-${dead}-0123abcd`, false], // deeper than the run layout
+    ];
+    for (const [path] of files) {
+      await Deno.mkdir(`${dir}/${path}`.replace(/\/[^/]+$/, ""), { recursive: true });
+      await Deno.writeFile(`${dir}/${path}`, new Uint8Array(3));
+    }
+    const removed = await removeStaleTemps(dir);
+    assert.deepEqual(removed, files.filter(([, r]) => r).map(([p]) => `${dir}/${p}`).sort());
+    for (const [path, gone] of files) {
+      const exists = await Deno.stat(`${dir}/${path}`).then(() => true, () => false);
+      assert.equal(exists, !gone, path);
     }
   } finally {
     await Deno.remove(dir, { recursive: true });

@@ -48,6 +48,21 @@ export const TFJS_NODE_INSTALL_HINT = [
 const NODE_MODULES = new URL("../node_modules/", import.meta.url);
 
 let wasmPathsSet = false;
+let hintShown = false;
+
+const NOT_INSTALLED = "is not installed in node_modules/";
+
+/** True when a native backend was skipped only because its package is missing. */
+function nodeSkippedUninstalled(reasons: string[]): boolean {
+  return reasons.some((r) => r.includes(NOT_INSTALLED));
+}
+
+/** Prints TFJS_NODE_INSTALL_HINT, once per process unless `always`. */
+function showInstallHint(log: (line: string) => void, always = false): void {
+  if (hintShown && !always) return;
+  hintShown = true;
+  log(TFJS_NODE_INSTALL_HINT);
+}
 
 /**
  * Selects and initializes a tfjs backend, verifying the switch with `tf.getBackend()`
@@ -99,6 +114,7 @@ export async function chooseBackend(
       outcome = firstLine(err);
     }
     if (typeof outcome !== "string") {
+      if (nodeSkippedUninstalled(reasons)) showInstallHint(log);
       const name = tf.getBackend();
       note(
         `using ${label} (tf.getBackend() = "${name}")${
@@ -109,7 +125,8 @@ export async function chooseBackend(
     }
     note(`skipped ${label}: ${outcome}`);
   }
-  if (choice === "tensorflow" || choice === "auto") log(TFJS_NODE_INSTALL_HINT);
+  // Nothing worked: the hint is part of the error story every time.
+  if (nodeSkippedUninstalled(reasons)) showInstallHint(log, true);
   throw new Error(`backend "${choice}" is not available: ${reasons.join("; ")}`);
 }
 
@@ -132,7 +149,7 @@ async function tryNode(pkg: "tfjs-node-gpu" | "tfjs-node"): Promise<Attempt> {
   const installed = await exists(new URL(`@tensorflow/${pkg}/package.json`, NODE_MODULES));
   if (!installed) {
     // Importing it anyway would make Deno fetch it from npm without its install script.
-    return `@tensorflow/${pkg} is not installed in node_modules/ (see install hint)`;
+    return `@tensorflow/${pkg} ${NOT_INSTALLED} (see install hint)`;
   }
   // A computed specifier keeps `deno check` and `deno install` from needing the package.
   const specifier = ["@tensorflow", pkg].join("/");

@@ -36,11 +36,13 @@ Deno.test("chooseBackend wasm registers the gradient kernels wasm lacks", async 
 });
 
 Deno.test("chooseBackend auto explains each skipped backend and lands on a working one", async () => {
-  const result = await chooseBackend("auto", () => {});
+  const lines: string[] = [];
+  const result = await chooseBackend("auto", (l) => lines.push(l));
   if (!nodeInstalled("tfjs-node-gpu") && !nodeInstalled("tfjs-node")) {
     assert.equal(result.name, "wasm");
     assert.match(result.reasons[0], /skipped tfjs-node-gpu: .*not installed/);
     assert.match(result.reasons[1], /skipped tfjs-node: .*not installed/);
+    assert.ok(lines.some((l) => l.includes("deno install --allow-scripts")), "install hint");
   }
   assert.equal(tf.getBackend(), result.name);
 });

@@ -5,7 +5,12 @@ import { atomicWrite } from "./atomic_write.ts";
 /** File name of the checkpoint inside a checkpoint folder (`checkpoints/last/`). */
 export const CHECKPOINT_FILE = "checkpoint.bin";
 const MAGIC = "EDGECKPT";
-const FORMAT_VERSION = 1;
+/**
+ * 2: weights in `checkpointWeights` order. 1 (still read): `model.weights` order, which tfjs
+ * makes depend on which layers are trainable (all trainable weights first).
+ */
+const FORMAT_VERSION = 2;
+const READABLE_VERSIONS = [1, 2];
 
 /** Everything besides tensors that a resumed run needs. Must be JSON-serializable. */
 export interface TrainState<H = unknown> {
@@ -17,6 +22,26 @@ export interface TrainState<H = unknown> {
   history: H[];
   /** Free-form extras (best epoch, classes, config hash...). */
   extra: Record<string, unknown>;
+}
+
+/**
+ * Every weight of `model` (BatchNorm moving statistics included) layer by layer, in an order
+ * that does not depend on which layers are trainable. (tfjs `model.weights` lists all trainable
+ * weights before all others, so freezing a layer reorders it.) Nested models are flattened.
+ */
+export function checkpointWeights(model: tf.LayersModel): tf.LayerVariable[] {
+  const out: tf.LayerVariable[] = [];
+  const visit = (layers: tf.layers.Layer[]) => {
+    for (const layer of layers) {
+      const inner = (layer as unknown as { layers?: tf.layers.Layer[] }).layers;
+      // A layer's own list is trainable-then-non-trainable too, but `layer.trainable = x` flips
+      // all its trainable-kind weights together, so within a layer the order never changes.
+      if (Array.isArray(inner)) visit(inner);
+      else out.push(...layer.weights);
+    }
+  };
+  visit(model.layers);
+  return out;
 }
 
 interface TensorEntry {
@@ -41,7 +66,7 @@ interface Header<H> {
 }
 
 /**
- * Saves model weights (all of `model.weights`, BatchNorm moving statistics included), the
+ * Saves model weights (all of `checkpointWeights(model)`, BatchNorm moving statistics included), the
  * optimizer state and `state` to `<dir>/checkpoint.bin` with one atomic write, so a kill at any
  * moment leaves either the previous checkpoint or the new one.
  *
@@ -54,7 +79,7 @@ export async function saveCheckpoint<H>(
   state: TrainState<H>,
 ): Promise<string> {
   const arrays: { key: string; name: string; shape: number[]; data: Float32Array }[] = [];
-  model.weights.forEach((w, i) => {
+  checkpointWeights(model).forEach((w, i) => {
     const v = w.read();
     if (v.dtype !== "float32") throw new TypeError(`weight '${w.name}' is ${v.dtype}, not float32`);
     arrays.push({
@@ -112,8 +137,10 @@ export async function saveCheckpoint<H>(
 export interface LoadedCheckpoint<H> {
   path: string;
   state: TrainState<H>;
-  /** Model weights in `model.weights` order. */
+  /** Model weights in `checkpointWeights` order (format 2) or `model.weights` order (1). */
   weights: { name: string; shape: number[]; data: Float32Array }[];
+  /** The file's format version. */
+  format: number;
   /** Optimizer state in trainable-variable order, or null when saved without one. */
   optimizer: AdamWSlotState[] | null;
 }
@@ -139,7 +166,7 @@ export async function readCheckpoint<H = unknown>(dir: string): Promise<LoadedCh
   }
   const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
   const version = view.getUint32(8, true);
-  if (version !== FORMAT_VERSION) corrupt(`unsupported format version ${version}`);
+  if (!READABLE_VERSIONS.includes(version)) corrupt(`unsupported format version ${version}`);
   const headerLen = view.getUint32(12, true);
   if (16 + headerLen > file.length) corrupt("truncated header");
   let header: Header<H>;
@@ -179,7 +206,7 @@ export async function readCheckpoint<H = unknown>(dir: string): Promise<LoadedCh
       return { step, m: m.data, v: v.data };
     });
   }
-  return { path, state: header.state, weights, optimizer };
+  return { path, state: header.state, weights, optimizer, format: version };
 }
 
 /**
@@ -192,6 +219,20 @@ export async function loadCheckpoint<H = unknown>(
   optimizer: AdamW | null = null,
 ): Promise<TrainState<H>> {
   const ckpt = await readCheckpoint<H>(dir);
+  applyCheckpoint(ckpt, model, optimizer);
+  return ckpt.state;
+}
+
+/**
+ * Copies a read checkpoint into `model` and, when given, `optimizer`, whose state is matched
+ * to the model's trainable variables by position: set `trainable` as it was when the checkpoint
+ * was saved first (the trainer records its stage for that).
+ */
+export function applyCheckpoint<H>(
+  ckpt: LoadedCheckpoint<H>,
+  model: tf.LayersModel,
+  optimizer: AdamW | null = null,
+): void {
   applyWeights(ckpt, model);
   if (optimizer !== null) {
     if (ckpt.optimizer === null) throw new Error(`checkpoint ${ckpt.path} has no optimizer state`);
@@ -203,12 +244,11 @@ export async function loadCheckpoint<H = unknown>(
     }
     optimizer.importState(vars, ckpt.optimizer);
   }
-  return ckpt.state;
 }
 
 /** Copies checkpoint weights into `model`, checking count and shapes. */
 export function applyWeights<H>(ckpt: LoadedCheckpoint<H>, model: tf.LayersModel): void {
-  const targets = model.weights;
+  const targets = ckpt.format >= 2 ? checkpointWeights(model) : model.weights;
   if (targets.length !== ckpt.weights.length) {
     throw new Error(
       `checkpoint ${ckpt.path}: has ${ckpt.weights.length} weights, the model has ${targets.length} (different architecture?)`,

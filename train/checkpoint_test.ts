@@ -147,3 +147,74 @@ Deno.test("loadCheckpoint refuses a checkpoint of another architecture, naming t
     );
   });
 });
+
+/** Per layer, the values of its weights (BN moving statistics included). */
+function layerValues(model: tf.LayersModel): number[][][] {
+  return model.layers.map((l) => l.weights.map((w) => Array.from(w.read().dataSync())));
+}
+
+Deno.test("checkpoints restore every weight whatever is trainable at save and at load", async () => {
+  await withTempDir(async (dir) => {
+    // tfjs lists trainable weights first in model.weights, so freezing reorders it
+    const cases: [string, number[], number[]][] = [
+      ["conv frozen at save", [0], []],
+      ["conv and BN frozen at load", [], [0, 1]],
+      ["dense frozen at save, conv at load", [3], [0]],
+    ];
+    for (const [what, frozenAtSave, frozenAtLoad] of cases) {
+      const a = tinyModel();
+      trainSteps(a, new AdamW({ lr: 0.05 }), 2); // BN statistics move away from 0/1
+      for (const i of frozenAtSave) a.layers[i].trainable = false;
+      await saveCheckpoint(`${dir}/${what}`, a, null, {
+        epoch: 1,
+        rng: [],
+        history: [],
+        extra: {},
+      });
+      const b = tinyModel();
+      for (const i of frozenAtLoad) b.layers[i].trainable = false;
+      await loadCheckpoint(`${dir}/${what}`, b);
+      assert.deepEqual(layerValues(b), layerValues(a), what);
+    }
+  });
+});
+
+Deno.test("readCheckpoint still reads format 1 files (weights in model.weights order)", async () => {
+  await withTempDir(async (dir) => {
+    const a = tinyModel();
+    trainSteps(a, new AdamW({ lr: 0.05 }), 2);
+    const file = await saveCheckpoint(`${dir}/c`, a, null, {
+      epoch: 1,
+      rng: [],
+      history: [],
+      extra: {},
+    });
+    // rewrite it as format 1: the same blob, the tensor table keyed in model.weights order
+    const bytes = await Deno.readFile(file);
+    const view = new DataView(bytes.buffer);
+    const headerLen = view.getUint32(12, true);
+    const header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + headerLen)));
+    const stable = a.layers.flatMap((l) => l.weights);
+    const legacyIndex = (i: number) => a.weights.indexOf(stable[i]);
+    for (const t of header.tensors) {
+      const m = /^model\/(\d+)$/.exec(t.key);
+      if (m) t.key = `model/${legacyIndex(Number(m[1]))}`;
+    }
+    header.format = 1;
+    let json = new TextEncoder().encode(JSON.stringify(header));
+    const pad = (4 - ((16 + json.length) % 4)) % 4;
+    json = new TextEncoder().encode(JSON.stringify(header) + " ".repeat(pad));
+    const blob = bytes.subarray(16 + headerLen);
+    const v1 = new Uint8Array(16 + json.length + blob.length);
+    v1.set(bytes.subarray(0, 8));
+    new DataView(v1.buffer).setUint32(8, 1, true);
+    new DataView(v1.buffer).setUint32(12, json.length, true);
+    v1.set(json, 16);
+    v1.set(blob, 16 + json.length);
+    assert.notDeepEqual(stable.map((w) => w.name), a.weights.map((w) => w.name), "orders differ");
+    await Deno.writeFile(file, v1);
+    const b = tinyModel();
+    await loadCheckpoint(`${dir}/c`, b);
+    assert.deepEqual(layerValues(b), layerValues(a));
+  });
+});

@@ -1,6 +1,10 @@
 import { parseArgs } from "node:util";
 import type { BackendChoice as BackendName } from "./backend.ts";
 import type { Arch as ModelArch } from "./models/arch.ts";
+import { parseSha256 } from "./weights/fetch_weights.ts";
+import { parseSchedule } from "./weights/parse_schedule.ts";
+import { parseUnfreeze } from "./weights/parse_unfreeze.ts";
+import { PRETRAINED_ARCHS } from "./weights/torchvision_names.ts";
 
 /** Model architectures `buildModel` knows. */
 export const ARCHS = ["simple_cnn", "resnet18", "efficientnet_b0"] as const;
@@ -53,6 +57,37 @@ export interface TrainConfig {
   valFraction: number;
   /** Batches prepared ahead of the training step. */
   prefetch: number;
+  /**
+   * Pretrained weights to start from: a safetensors path or a file:// or http(s) URL (cached),
+   * torchvision or timm names; null trains from scratch. Only resnet18 and efficientnet_b0.
+   */
+  weights: string | null;
+  /** Expected sha256 of the weights file (64 hex digits or a prefix of at least 8). */
+  weightsSha256: string | null;
+  /**
+   * Transfer-learning stages `head:E1,finetune:E2`: E1 epochs training only the head on a frozen
+   * backbone (its BatchNorms in inference mode), then E2 epochs training what `unfreeze` says.
+   * The epoch count is then E1 + E2. Null: one stage of `epochs` epochs.
+   */
+  schedule: string | null;
+  /**
+   * What the fine-tune stage trains: `all`, or `last:N` (the head and the last N backbone
+   * blocks). Without a schedule it applies to the whole run (unless `freezeBackbone`).
+   */
+  unfreeze: string;
+  /**
+   * Learning-rate factor for backbone (non-head) variables: AdamW updates them with
+   * `lr * backboneLrMult`, like a PyTorch parameter group. Typical fine-tuning value 0.1.
+   */
+  backboneLrMult: number;
+  /** Also print a progress line every this many batches (logs without a terminal); 0: off. */
+  logEvery: number;
+  /**
+   * Also save `checkpoints/last` mid-epoch once this many minutes have passed since the last
+   * save, so a crash or kill loses at most that much work, not a whole epoch; 0: only at epoch
+   * ends. A resume from a mid-epoch checkpoint is exact like any other.
+   */
+  checkpointMinutes: number;
 }
 
 /**
@@ -80,6 +115,13 @@ export const DEFAULT_CONFIG: Readonly<TrainConfig> = Object.freeze({
   onBadImage: "skip",
   valFraction: 0.2,
   prefetch: 2,
+  weights: null,
+  weightsSha256: null,
+  schedule: null,
+  unfreeze: "all",
+  backboneLrMult: 1,
+  logEvery: 0,
+  checkpointMinutes: 10,
 });
 
 // The lists above are repeated here so that config stays free of tfjs; these fail to compile
@@ -131,6 +173,24 @@ function oneOf(options: readonly string[]): Field["check"] {
 function nonEmptyString(v: unknown): string {
   if (typeof v !== "string" || v.trim() === "") throw `must be a non-empty string`;
   return v;
+}
+
+function nullOr(check: Field["check"]): Field["check"] {
+  return (v) => (v === null ? null : check(v));
+}
+
+/**
+ * Runs a parser that throws TypeError(`x: <why>`) and turns its message into a `check` fragment;
+ * `isString` false means the value was not a string at all.
+ */
+function fromTypeError<T>(parse: () => T, isString: boolean): T {
+  if (!isString) throw `must be a string`;
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TypeError) throw err.message.replace(/^x: /, "");
+    throw err;
+  }
 }
 
 const FIELDS: Record<Key, Field> = {
@@ -189,12 +249,73 @@ const FIELDS: Record<Key, Field> = {
   onBadImage: { flag: "on-bad-image", kind: "string", check: oneOf(ON_BAD_IMAGE) },
   valFraction: { flag: "val-fraction", kind: "string", check: numIn(0, 1, true), fromFlag: num },
   prefetch: { flag: "prefetch", kind: "string", check: intIn(0, 64), fromFlag: num },
+  weights: { flag: "weights", kind: "string", check: nullOr(nonEmptyString) },
+  weightsSha256: {
+    flag: "weights-sha256",
+    kind: "string",
+    check: nullOr((v) => fromTypeError(() => parseSha256(String(v)), typeof v === "string")),
+  },
+  schedule: {
+    flag: "schedule",
+    kind: "string",
+    check: nullOr((v) => {
+      fromTypeError(() => parseSchedule(String(v), "x"), typeof v === "string");
+      return (v as string).trim();
+    }),
+  },
+  unfreeze: {
+    flag: "unfreeze",
+    kind: "string",
+    check: (v) => {
+      fromTypeError(() => parseUnfreeze(String(v), "x"), typeof v === "string");
+      return (v as string).trim();
+    },
+  },
+  backboneLrMult: {
+    flag: "backbone-lr-mult",
+    kind: "string",
+    check: (v) => {
+      if (typeof v !== "number" || !(v > 0) || v > 1000) {
+        throw `must be a number in (0, 1000], got ${JSON.stringify(v)}`;
+      }
+      return v;
+    },
+    fromFlag: num,
+  },
+  logEvery: { flag: "log-every", kind: "string", check: intIn(0, 1e9), fromFlag: num },
+  checkpointMinutes: {
+    flag: "checkpoint-minutes",
+    kind: "string",
+    check: numIn(0, 1e6),
+    fromFlag: num,
+  },
 };
 
 const KEYS = Object.keys(FIELDS) as Key[];
 
 /** Fields that `--resume` may change; the rest are fixed by the run's saved config. */
-export const RESUME_OVERRIDABLE: readonly Key[] = ["epochs", "patience", "backend", "prefetch"];
+export const RESUME_OVERRIDABLE: readonly Key[] = [
+  "epochs",
+  "patience",
+  "backend",
+  "prefetch",
+  "logEvery",
+  "checkpointMinutes",
+];
+
+/**
+ * Keys added after the first release: a run saved before them resumes with their defaults
+ * (which reproduce the old behaviour).
+ */
+const ADDED_LATER: readonly Key[] = [
+  "weights",
+  "weightsSha256",
+  "schedule",
+  "unfreeze",
+  "backboneLrMult",
+  "logEvery",
+  "checkpointMinutes",
+];
 
 /**
  * Checks a partial config from an untrusted source (a JSON file). Unknown keys and bad values
@@ -302,6 +423,61 @@ export function mergeConfig(
   return { ...defaults, ...file, ...flags };
 }
 
+/** Total epochs of a `--schedule` text (already validated). */
+export function scheduleEpochs(schedule: string): number {
+  return parseSchedule(schedule).reduce((n, s) => n + s.epochs, 0);
+}
+
+/**
+ * Defaults that depend on other fields, for the keys the user did not give (`given`): with
+ * `weights`, the `pretrained` augmentation recipe (ImageNet mean/std follow from the weights
+ * anyway, see trainer `normalizationFor`); with a `schedule`, its total as `epochs`.
+ */
+export function deriveDefaults(config: TrainConfig, given: ReadonlySet<string>): TrainConfig {
+  const out = { ...config };
+  if (out.weights !== null && !given.has("augment")) out.augment = "pretrained";
+  if (out.schedule !== null && !given.has("epochs")) out.epochs = scheduleEpochs(out.schedule);
+  return out;
+}
+
+/**
+ * Checks rules that span fields; throws a TypeError naming the flags at fault. `train` calls it
+ * too, so a config built in code obeys the same rules as one from the command line.
+ */
+export function checkConfig(config: TrainConfig): void {
+  const archs = PRETRAINED_ARCHS as readonly string[];
+  if (config.weights !== null && !archs.includes(config.arch)) {
+    throw new TypeError(
+      `train: --weights needs --arch ${archs.join(" or ")} (the architectures with pretrained ` +
+        `weights), got --arch ${config.arch}`,
+    );
+  }
+  if (config.weightsSha256 !== null && config.weights === null) {
+    throw new TypeError("train: --weights-sha256 needs --weights");
+  }
+  if (config.freezeBackbone && config.unfreeze !== "all") {
+    throw new TypeError(
+      `train: --unfreeze ${config.unfreeze} contradicts --freeze-backbone (use --schedule ` +
+        `head:E1,finetune:E2 to train the head first, then unfreeze)`,
+    );
+  }
+  if (config.schedule !== null) {
+    if (config.freezeBackbone) {
+      throw new TypeError(
+        "train: --freeze-backbone cannot be used with --schedule (its head stage freezes the " +
+          "backbone, its finetune stage follows --unfreeze)",
+      );
+    }
+    const total = scheduleEpochs(config.schedule);
+    if (config.epochs !== total) {
+      throw new TypeError(
+        `train: --epochs ${config.epochs} disagrees with --schedule ${config.schedule} ` +
+          `(${total} epochs); leave --epochs out or make them agree`,
+      );
+    }
+  }
+}
+
 /** `20250131-142501_simple_cnn`: sortable, unique enough for one user. */
 export function defaultRunName(arch: Arch, now: Date = new Date()): string {
   const p = (n: number) => String(n).padStart(2, "0");
@@ -326,7 +502,14 @@ export function usage(): string {
     const left = f.kind === "boolean" ? `--${f.flag}` : `--${f.flag} <v>`;
     lines.push(`  ${left.padEnd(22)} default ${JSON.stringify(d)}`);
   }
-  lines.push("", "Precedence: defaults < --config file < flags.");
+  lines.push(
+    "",
+    "Precedence: defaults < --config file < flags.",
+    "Transfer learning: --weights <file.safetensors|url> (resnet18, efficientnet_b0) makes",
+    "--augment default to pretrained and normalises with ImageNet mean/std; --schedule",
+    "head:E1,finetune:E2 trains the head on a frozen backbone, then what --unfreeze says",
+    "(last:N or all) with backbone variables at --lr times --backbone-lr-mult.",
+  );
   return lines.join("\n");
 }
 
@@ -362,16 +545,20 @@ export async function resolveConfig(
       }
     }
     const saved = await loadConfigFile(`${args.resume}/config.json`);
-    const missing = KEYS.filter((k) => !(k in saved));
+    const missing = KEYS.filter((k) => !(k in saved) && !ADDED_LATER.includes(k));
     if (missing.length > 0) {
       throw new TypeError(
         `config file ${args.resume}/config.json: missing key '${missing[0]}' for --resume`,
       );
     }
-    return { config: mergeConfig(saved, args.flags), resume: args.resume, help: false };
+    const config = mergeConfig(saved, args.flags);
+    checkConfig(config);
+    return { config, resume: args.resume, help: false };
   }
   const file = args.config !== null ? await loadConfigFile(args.config) : {};
-  const config = mergeConfig(file, args.flags);
+  const given = new Set([...Object.keys(file), ...Object.keys(args.flags)]);
+  const config = deriveDefaults(mergeConfig(file, args.flags), given);
+  checkConfig(config);
   if (config.name === null) config.name = defaultRunName(config.arch, now);
   return { config, resume: null, help: false };
 }

@@ -6,6 +6,7 @@ import {
   parseConfigObject,
   parseTrainArgs,
   resolveConfig,
+  type TrainConfig,
 } from "./config.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>) {
@@ -162,5 +163,118 @@ Deno.test("a saved resolved config is itself a valid --config file", async () =>
     await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(config));
     const again = await resolveConfig(["--config", `${dir}/config.json`]);
     assert.deepEqual(again.config, config);
+  });
+});
+
+Deno.test("parseTrainArgs reads the transfer-learning flags and names the one at fault", () => {
+  const { flags } = parseTrainArgs([
+    "--weights",
+    "https://example.org/r18.safetensors",
+    "--weights-sha256",
+    "F76B01AB",
+    "--schedule",
+    "head:2,finetune:3",
+    "--unfreeze",
+    "last:2",
+    "--backbone-lr-mult",
+    "0.1",
+    "--log-every",
+    "5",
+    "--checkpoint-minutes",
+    "2.5",
+  ]);
+  assert.deepEqual(flags, {
+    weights: "https://example.org/r18.safetensors",
+    weightsSha256: "f76b01ab",
+    schedule: "head:2,finetune:3",
+    unfreeze: "last:2",
+    backboneLrMult: 0.1,
+    logEvery: 5,
+    checkpointMinutes: 2.5,
+  });
+  const cases: [string[], RegExp][] = [
+    [["--weights-sha256", "xyz"], /--weights-sha256 .*8 to 64 hex digits/],
+    [["--schedule", "head:2,tail:1"], /--schedule unknown stage 'tail'/],
+    [["--schedule", "finetune:1,head:1"], /--schedule stage 'head' must come before/],
+    [["--schedule", "head:0"], /--schedule stage 'head' epochs/],
+    [["--unfreeze", "first:2"], /--unfreeze '.*' must be 'all' or 'last:N'/],
+    [["--backbone-lr-mult", "0"], /--backbone-lr-mult must be a number in \(0, 1000\]/],
+    [["--log-every", "-1"], /--log-every/],
+    [["--checkpoint-minutes", "soon"], /--checkpoint-minutes must be a number/],
+    [["--weights", ""], /--weights must be a non-empty string/],
+  ];
+  for (const [argv, re] of cases) assert.throws(() => parseTrainArgs(argv), re, argv.join(" "));
+});
+
+Deno.test("resolveConfig: --weights defaults to the pretrained recipe, --schedule sets the epochs", async () => {
+  const table: [string[], Partial<TrainConfig>][] = [
+    [["--arch", "resnet18", "--weights", "w.safetensors"], { augment: "pretrained", epochs: 8 }],
+    // an explicit recipe wins
+    [
+      ["--arch", "resnet18", "--weights", "w.safetensors", "--augment", "strong"],
+      { augment: "strong" },
+    ],
+    [["--schedule", "head:1,finetune:2"], { augment: "basic", epochs: 3 }],
+    [["--schedule", "head:1,finetune:2", "--epochs", "3"], { epochs: 3 }],
+  ];
+  for (const [argv, want] of table) {
+    const { config } = await resolveConfig(argv);
+    for (const [k, v] of Object.entries(want)) {
+      assert.equal(config[k as keyof TrainConfig], v, `${argv.join(" ")}: ${k}`);
+    }
+  }
+  await withTempDir(async (dir) => {
+    // the same default applies to a config file that does not name the recipe
+    await Deno.writeTextFile(
+      `${dir}/c.json`,
+      JSON.stringify({ arch: "efficientnet_b0", weights: "x.safetensors" }),
+    );
+    const { config } = await resolveConfig(["--config", `${dir}/c.json`]);
+    assert.equal(config.augment, "pretrained");
+  });
+});
+
+Deno.test("resolveConfig refuses inconsistent transfer-learning flags, naming them", async () => {
+  const cases: [string[], RegExp][] = [
+    [
+      ["--weights", "w.safetensors"],
+      /--weights needs --arch resnet18 or efficientnet_b0.*simple_cnn/,
+    ],
+    [["--weights-sha256", "0123456789"], /--weights-sha256 needs --weights/],
+    [["--schedule", "head:1,finetune:1", "--epochs", "5"], /--epochs 5 disagrees with --schedule/],
+    [["--schedule", "head:1", "--freeze-backbone"], /--freeze-backbone cannot be used with/],
+    [["--unfreeze", "last:2", "--freeze-backbone"], /--unfreeze last:2 contradicts/],
+  ];
+  for (const [argv, re] of cases) await assert.rejects(resolveConfig(argv), re, argv.join(" "));
+});
+
+Deno.test("resolveConfig --resume: old configs without the new keys resume; a schedule fixes --epochs", async () => {
+  await withTempDir(async (dir) => {
+    const old: Record<string, unknown> = { ...DEFAULT_CONFIG, name: "old" };
+    for (
+      const k of [
+        "weights",
+        "weightsSha256",
+        "schedule",
+        "unfreeze",
+        "backboneLrMult",
+        "logEvery",
+        "checkpointMinutes",
+      ]
+    ) {
+      delete old[k];
+    }
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(old));
+    const r = await resolveConfig(["--resume", dir, "--log-every", "3"]);
+    assert.deepEqual(r.config, { ...DEFAULT_CONFIG, name: "old", logEvery: 3 });
+
+    const scheduled = { ...DEFAULT_CONFIG, name: "s", schedule: "head:1,finetune:2", epochs: 3 };
+    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify(scheduled));
+    assert.equal((await resolveConfig(["--resume", dir])).config.epochs, 3);
+    await assert.rejects(resolveConfig(["--resume", dir, "--epochs", "4"]), /disagrees with/);
+    await assert.rejects(
+      resolveConfig(["--resume", dir, "--unfreeze", "all"]),
+      /--unfreeze cannot change/,
+    );
   });
 });

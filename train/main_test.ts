@@ -92,6 +92,13 @@ Deno.test("deno task train --help lists every flag", async () => {
       "--val-fraction",
       "--workers",
       "--prefetch",
+      "--weights",
+      "--weights-sha256",
+      "--schedule",
+      "--unfreeze",
+      "--backbone-lr-mult",
+      "--log-every",
+      "--checkpoint-minutes",
     ]
   ) assert.ok(r.stdout.includes(flag), `${flag} missing from --help`);
 });

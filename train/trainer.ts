@@ -5,19 +5,20 @@ import { defaultPreprocessConfig } from "../shared/preprocess_config.ts";
 import { EDGECLASS_VERSION, type ModelMetadata } from "../shared/model_metadata.ts";
 import { Rng } from "../shared/rng.ts";
 import { AdamW } from "./adamw.ts";
-import { atomicWrite, atomicWriteJson } from "./atomic_write.ts";
+import { atomicWrite, atomicWriteJson, removeStaleTemps } from "./atomic_write.ts";
 import { chooseBackend } from "./backend.ts";
 import { renderConfusion, renderCurves } from "./charts.ts";
 import {
+  applyCheckpoint,
   applyWeights,
-  loadCheckpoint,
+  CHECKPOINT_FILE,
   readCheckpoint,
   saveCheckpoint,
   trainableVariables,
   type TrainState,
 } from "./checkpoint.ts";
 import { clipGradNorm } from "./clip_grad_norm.ts";
-import type { TrainConfig } from "./config.ts";
+import { checkConfig, type TrainConfig } from "./config.ts";
 import type { Dataset } from "./data/dataset.ts";
 import { DataLoader } from "./data/loader.ts";
 import { loadDataset, type LoadDatasetOptions } from "./data/load_dataset.ts";
@@ -25,9 +26,12 @@ import { trainTransform } from "./data/recipes.ts";
 import { exportOnnx, writeModelArtifacts } from "./export/export_onnx.ts";
 import { crossEntropy } from "./loss.ts";
 import { type ClassificationMetrics, classificationMetrics } from "./metrics.ts";
-import { buildModel } from "./models/build_model.ts";
+import { buildModel, headLayerNames } from "./models/build_model.ts";
+import { setTrainable } from "./models/freeze.ts";
+import { describeTrainable, planStages, stageIndexAt, type StagePlan } from "./plan_stages.ts";
 import { EpochProgress } from "./progress.ts";
 import { learningRateAt } from "./schedule.ts";
+import { loadWeightsInto } from "./weights/load_weights.ts";
 
 /** One line of `history.json`. */
 export interface EpochRecord {
@@ -46,6 +50,8 @@ export interface EpochRecord {
   seconds: number;
   /** Training images per second. Not reproducible across runs. */
   imagesPerSecond: number;
+  /** The `--schedule` stage the epoch belongs to; absent for runs without a schedule. */
+  stage?: StagePlan["name"];
 }
 
 /** Loop bookkeeping saved with every checkpoint (in `TrainState.extra`). */
@@ -57,6 +63,12 @@ interface LoopState {
   bestValAcc: number;
   /** 1-based epoch of the best checkpoint, 0 before any. */
   bestEpoch: number;
+  /**
+   * Index (into `planStages(config)`) of the stage whose trainable set was in effect when the
+   * checkpoint was saved: the optimizer state is stored for exactly those variables. Absent in
+   * checkpoints from before stages existed (one stage, index 0).
+   */
+  stage?: number;
 }
 
 /** Knobs for tests and the CLI, beyond the config. */
@@ -89,11 +101,15 @@ export interface TrainResult {
   backend: string;
 }
 
-/** Mean/std the model input is normalised with: ImageNet for the pretrained recipe, else 0.5. */
+/**
+ * Mean/std the model input is normalised with: ImageNet when starting from pretrained weights
+ * (the backbone learnt its features on inputs normalised that way) or with the pretrained
+ * recipe, else 0.5. The export records it in the model's PreprocessConfig.
+ */
 export function normalizationFor(
-  config: TrainConfig,
+  config: Pick<TrainConfig, "augment" | "weights">,
 ): { mean: [number, number, number]; std: [number, number, number] } {
-  return config.augment === "pretrained"
+  return config.augment === "pretrained" || (config.weights ?? null) !== null
     ? { mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] }
     : { mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] };
 }
@@ -131,18 +147,43 @@ function withSeededMathRandom<T>(rng: Rng, fn: () => T): T {
  * per-epoch cosine schedule. Every epoch ends with a val pass in inference mode, a `last`
  * checkpoint and, when val accuracy improved, a `best` one.
  *
- * Resume: checkpoints hold weights, optimizer moments, the epoch and batch position, the seeded
- * dropout RNG and the history; the data order and augmentation depend only on (seed, epoch,
- * position). So a resumed run on the same backend reproduces the uninterrupted one.
+ * Transfer learning: with `config.weights` the pretrained backbone is loaded first (see
+ * `loadWeightsInto`), and `config.schedule` splits the run into stages (`planStages`): the head
+ * stage trains only the head over a frozen backbone, the finetune stage what `unfreeze` says,
+ * with backbone variables at `lr * backboneLrMult`. Each stage has its own warmup + cosine LR
+ * schedule; the history is one, each record naming its stage.
+ *
+ * Resume: checkpoints hold weights, optimizer moments, the epoch and batch position, the stage,
+ * the seeded dropout RNG and the history; the data order and augmentation depend only on (seed,
+ * epoch, position). So a resumed run on the same backend reproduces the uninterrupted one, also
+ * across the stage boundary. A SIGKILL loses at most the epoch in progress.
  */
 export async function train(config: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
+  checkConfig(config);
+  const stages = planStages(config);
   const runDir = opts.resume ?? runDirOf(config);
-  if (!opts.resume && await exists(join(runDir, "checkpoints"))) {
+  const lastFile = join(runDir, "checkpoints", "last", CHECKPOINT_FILE);
+  if (opts.resume) {
+    if (!await exists(lastFile)) {
+      throw new Error(
+        `cannot resume ${runDir}: ${lastFile} does not exist (the run stopped before its first ` +
+          `checkpoint); start it again without --resume`,
+      );
+    }
+  } else if (
+    await exists(lastFile) || await exists(join(runDir, "checkpoints", "best", CHECKPOINT_FILE))
+  ) {
     throw new Error(
       `run folder ${runDir} already has checkpoints; continue it with --resume ${runDir} ` +
         `or pick another --name`,
     );
+  }
+  if (await exists(runDir)) {
+    const removed = await removeStaleTemps(runDir);
+    if (removed.length > 0) {
+      log(`removed ${removed.length} temporary file(s) of killed writes: ${removed.join(", ")}`);
+    }
   }
   const backend = await chooseBackend(config.backend, (line) => log(line));
 
@@ -191,12 +232,39 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
     freezeBackbone: config.freezeBackbone,
     seed: config.seed,
   });
-  const optimizer = new AdamW({ lr: config.lr, weightDecay: config.weightDecay });
-  const variables = trainableVariables(model);
-  log(
-    `model: ${config.arch}, ${model.countParams()} parameters ` +
-      `(${variables.reduce((n, v) => n + v.size, 0)} trainable)`,
-  );
+  // Pretrained weights only for a fresh run: a resumed one gets every weight from its checkpoint.
+  if (config.weights !== null && !opts.resume) {
+    const report = await loadWeightsInto(model, config.arch, config.weights, {
+      numClasses,
+      sha256: config.weightsSha256 ?? undefined,
+      log,
+    });
+    await atomicWriteJson(join(runDir, "weights.json"), report);
+  }
+  const optimizer = new AdamW({
+    lr: config.lr,
+    weightDecay: config.weightDecay,
+    ...(config.backboneLrMult !== 1 ? { lrScale: backboneLrScale(model, config) } : {}),
+  });
+
+  // The trainable set of a stage; the optimizer only ever sees `variables`.
+  let variables: tf.Variable[] = [];
+  let stageIndex = -1;
+  const enterStage = (i: number, quiet = false) => {
+    if (i === stageIndex) return;
+    const stage = stages[i];
+    if (stage.trainable !== null) setTrainable(model, config.arch, stage.trainable);
+    variables = trainableVariables(model);
+    stageIndex = i;
+    if (quiet || stages.length === 1) return;
+    log(
+      `stage ${stage.name}: epochs ${stage.start + 1}-${stage.start + stage.epochs}, trains ` +
+        `${describeTrainable(stage.trainable)}, ${countSize(variables)} trainable parameters` +
+        (stage.name === "finetune" && config.backboneLrMult !== 1
+          ? `, backbone lr x${config.backboneLrMult}`
+          : ""),
+    );
+  };
 
   const configText = JSON.stringify(config, null, 2) + "\n";
   // rewritten on resume too: --epochs/--patience/--backend may have changed it
@@ -204,15 +272,20 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   let state: TrainState<EpochRecord>;
   let loop: LoopState;
   if (opts.resume) {
-    state = await loadCheckpoint<EpochRecord>(
-      join(runDir, "checkpoints", "last"),
-      model,
-      optimizer,
-    );
-    loop = state.extra as unknown as LoopState;
+    const ckpt = await readCheckpoint<EpochRecord>(join(runDir, "checkpoints", "last"));
+    loop = ckpt.state.extra as unknown as LoopState;
+    // the optimizer state was saved for the trainable set of that stage
+    const saved = loop.stage ?? 0;
+    if (!Number.isInteger(saved) || saved < 0 || saved >= stages.length) {
+      throw new Error(`checkpoint ${ckpt.path}: stage ${saved} is not in the run's schedule`);
+    }
+    enterStage(saved, true);
+    applyCheckpoint(ckpt, model, optimizer);
+    state = ckpt.state;
     log(
       `resume: ${runDir} at epoch ${state.epoch + 1}` +
-        (loop.batch > 0 ? `, batch ${loop.batch + 1}` : ""),
+        (loop.batch > 0 ? `, batch ${loop.batch + 1}` : "") +
+        (stages.length > 1 ? ` (stage ${stages[stageIndexAt(stages, state.epoch)].name})` : ""),
     );
   } else {
     loop = {
@@ -220,6 +293,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       partial: { lossSum: 0, correct: 0, seen: 0, seconds: 0 },
       bestValAcc: -1,
       bestEpoch: 0,
+      stage: 0,
     };
     state = {
       epoch: 0,
@@ -227,12 +301,20 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       history: [],
       extra: loop as unknown as Record<string, unknown>,
     };
+    enterStage(0);
   }
+  log(
+    `model: ${config.arch}, ${model.countParams()} parameters ` +
+      `(${countSize(variables)} trainable)`,
+  );
   const rng = new Rng(state.rng);
   const history = state.history;
   const ckptDir = (which: "best" | "last") => join(runDir, "checkpoints", which);
+  let lastSave = performance.now();
   const save = async (which: "best" | "last") => {
+    if (which === "last") lastSave = performance.now();
     state.rng = rng.state();
+    loop.stage = stageIndex;
     state.extra = loop as unknown as Record<string, unknown>;
     await saveCheckpoint(ckptDir(which), model, optimizer, state);
   };
@@ -248,6 +330,8 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       log(`early stop: no val accuracy gain for ${config.patience} epochs`);
       break;
     }
+    const epoch = state.epoch; // 0-based
+    enterStage(stageIndexAt(stages, epoch));
     if (opts.signal?.aborted) {
       // same state as the end of the previous epoch, but there is none before epoch 1
       await save("last");
@@ -255,38 +339,52 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       log(`interrupted before epoch ${state.epoch + 1}; saved checkpoints/last`);
       break;
     }
-    const epoch = state.epoch; // 0-based
-    optimizer.learningRate = learningRateAt(epoch, {
+    // each stage has its own warmup + cosine: a restart when the backbone is unfrozen
+    const stage = stages[stageIndex];
+    optimizer.learningRate = learningRateAt(epoch - stage.start, {
       baseLr: config.lr,
-      epochs: config.epochs,
+      epochs: stage.epochs,
       warmupEpochs: config.warmupEpochs,
     });
-    const t0 = performance.now();
-    const progress = new EpochProgress({
-      epoch: epoch + 1,
-      epochs: config.epochs,
-      batches: trainLoader.length,
-    });
-    let b = 0;
+    let t0 = performance.now();
+    const batches = trainLoader.length;
+    const progress = new EpochProgress({ epoch: epoch + 1, epochs: config.epochs, batches });
+    // a mid-epoch resume starts at the first untrained batch without loading the ones before
+    let b = loop.batch;
     let interrupted = false;
-    for await (const batch of trainLoader.batches(epoch)) {
-      if (b < loop.batch) {
-        b++; // already trained before the interruption
-        continue;
-      }
+    for await (const batch of trainLoader.batches(epoch, loop.batch)) {
       if (opts.signal?.aborted) {
         interrupted = true;
         break;
       }
+      let loss = NaN;
       if (batch.size > 0) {
-        const { loss, correct } = trainStep(model, optimizer, variables, batch, config, rng);
+        const step = trainStep(model, optimizer, variables, batch, config, rng);
+        loss = step.loss;
         loop.partial.lossSum += loss * batch.size;
-        loop.partial.correct += correct;
+        loop.partial.correct += step.correct;
         loop.partial.seen += batch.size;
         progress.tick(batch.size, loss);
       }
       b++;
       loop.batch = b;
+      if (config.logEvery > 0 && (b % config.logEvery === 0 || b === batches)) {
+        log(
+          `batch ${b}/${batches} of epoch ${epoch + 1}/${config.epochs}: loss ` +
+            `${loss.toFixed(4)}, ${Math.round(progress.imagesPerSecond)} img/s`,
+        );
+      }
+      if (
+        config.checkpointMinutes > 0 && b < batches &&
+        performance.now() - lastSave >= config.checkpointMinutes * 60_000
+      ) {
+        // the partial epoch's time so far goes into the checkpoint too
+        const now = performance.now();
+        loop.partial.seconds += (now - t0) / 1000;
+        t0 = now;
+        await save("last");
+        log(`checkpoint: saved checkpoints/last at batch ${b}/${batches} of epoch ${epoch + 1}`);
+      }
       opts.onBatch?.(epoch, b);
     }
     progress.stop();
@@ -310,6 +408,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       valTop5: val.metrics.top5,
       seconds: loop.partial.seconds + (performance.now() - tVal) / 1000,
       imagesPerSecond: loop.partial.seen / Math.max(1e-9, loop.partial.seconds),
+      ...(config.schedule !== null ? { stage: stage.name } : {}),
     };
     history.push(record);
     state.epoch = epoch + 1;
@@ -343,6 +442,21 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
   optimizer.dispose();
   model.dispose();
   return { ...result, status, backend: backend.name };
+}
+
+function countSize(variables: readonly tf.Variable[]): number {
+  return variables.reduce((n, v) => n + v.size, 0);
+}
+
+/** AdamW `lrScale`: 1 for the head's variables, `backboneLrMult` for every other one. */
+function backboneLrScale(model: tf.LayersModel, config: TrainConfig): (v: tf.Variable) => number {
+  const head = headLayerNames(config.arch);
+  const headVars = new Set(
+    model.layers.filter((l) => head.includes(l.name)).flatMap((l) =>
+      l.weights.map((w) => (w.read() as tf.Variable).name)
+    ),
+  );
+  return (v) => (headVars.has(v.name) ? 1 : config.backboneLrMult);
 }
 
 async function exists(path: string): Promise<boolean> {

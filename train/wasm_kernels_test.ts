@@ -350,6 +350,52 @@ Deno.test("wasm int32 sum over leading axes matches cpu exactly", async () => {
   assert.deepEqual(Array.from(wasm), Array.from(cpu));
 });
 
+Deno.test("wasm kernels called outside any tidy leak no tensors or buffers", async () => {
+  await chooseBackend("wasm", quiet);
+  const run = (kernel: string, inputs: Record<string, tf.Tensor>, attrs: object) =>
+    tf.engine().runKernel(
+      kernel,
+      inputs as tf.NamedTensorMap,
+      attrs as tf.NamedAttrMap,
+    ) as tf.Tensor;
+  const step = () => {
+    const x = tf.ones([2, 6, 6, 3]);
+    const dy = tf.ones([2, 3, 3, 4]);
+    const w = tf.ones([3, 3, 3, 4]);
+    const dwY = tf.ones([2, 3, 3, 3]);
+    const dwW = tf.ones([3, 3, 3, 1]);
+    const a = tf.ones([3, 2]);
+    const b = tf.ones([4, 3]);
+    const row = tf.ones([1, 3]);
+    const conv = { strides: 2, pad: "same", dataFormat: "NHWC" };
+    const dw = { strides: 2, pad: "same", dilations: 1 };
+    const outs = [
+      run(tf.Conv2DBackpropFilter, { x, dy }, { ...conv, filterShape: w.shape }),
+      run(tf.Conv2DBackpropInput, { dy, filter: w }, { ...conv, inputShape: x.shape }),
+      run(tf.DepthwiseConv2dNativeBackpropFilter, { x, dy: dwY }, {
+        ...dw,
+        filterShape: dwW.shape,
+      }),
+      run(tf.DepthwiseConv2dNativeBackpropInput, { dy: dwY, filter: dwW }, {
+        ...dw,
+        inputShape: x.shape,
+      }),
+      tf.sum(x, [0, 1, 2]),
+      tf.mean(x, [1, 2]),
+      tf.matMul(a, b, true, true),
+      tf.tile(row, [4, 1]),
+    ];
+    outs.forEach((t) => t.dataSync());
+    tf.dispose([x, dy, w, dwY, dwW, a, b, row, ...outs]);
+  };
+  step(); // first use may allocate lasting things (e.g. kernel caches)
+  const before = tf.memory();
+  step();
+  const after = tf.memory();
+  assert.equal(after.numTensors, before.numTensors);
+  assert.equal(after.numDataBuffers, before.numDataBuffers);
+});
+
 Deno.test("registerWasmKernels leaves every added/replaced kernel registered for wasm", async () => {
   await chooseBackend("wasm", quiet);
   for (const name of [...WASM_KERNEL_NAMES.added, ...WASM_KERNEL_NAMES.replaced]) {

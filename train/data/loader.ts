@@ -129,13 +129,20 @@ export class DataLoader {
     return epochOrder(this.#labels, this.#sampler, this.opts.seed, epoch);
   }
 
-  /** The batches of one epoch, in order, with up to `prefetch` batches prepared ahead. */
-  async *batches(epoch: number): AsyncIterable<Batch> {
+  /**
+   * The batches of one epoch, in order, with up to `prefetch` batches prepared ahead. From
+   * `fromBatch` on (default 0): a run resumed mid-epoch starts there without reading, decoding
+   * or augmenting the batches it already trained on; batch k is the same either way.
+   */
+  async *batches(epoch: number, fromBatch = 0): AsyncIterable<Batch> {
+    const count = this.length;
+    if (!Number.isInteger(fromBatch) || fromBatch < 0 || fromBatch > count) {
+      throw new RangeError(`fromBatch must be an integer in [0, ${count}], got ${fromBatch}`);
+    }
     const order = this.order(epoch);
     const depth = this.opts.prefetch ?? 2;
-    const count = this.length;
     const pending: Promise<Batch>[] = [];
-    let next = 0;
+    let next = fromBatch;
     // Keep batches up to `upTo` started; while the consumer holds batch k, k+1..k+depth run.
     const fill = (upTo: number) => {
       while (next < count && next <= upTo) {
@@ -146,7 +153,7 @@ export class DataLoader {
         pending.push(p);
       }
     };
-    for (let k = 0; k < count; k++) {
+    for (let k = fromBatch; k < count; k++) {
       fill(k);
       const batch = await pending.shift()!;
       fill(k + depth);

@@ -325,3 +325,55 @@ Deno.test("DataLoader rejects bad options", () => {
     );
   }
 });
+
+Deno.test("DataLoader batches(epoch, fromBatch) yields the same tail without loading the skipped batches", async () => {
+  // n, batchSize, prefetch, fromBatch
+  const cases: [number, number, number, number][] = [
+    [23, 4, 2, 0],
+    [23, 4, 2, 3],
+    [23, 4, 0, 5],
+    [23, 4, 3, 6], // the empty tail: fromBatch == length
+    [8, 4, 1, 1],
+  ];
+  for (const [n, batchSize, prefetch, fromBatch] of cases) {
+    const opts = {
+      batchSize,
+      shuffle: true,
+      seed: 9,
+      tensor: TENSOR,
+      transform: noisy,
+      prefetch,
+      cacheDecoded: false,
+    };
+    const full = await collect(new DataLoader(makeSamples(n).samples, opts), 2);
+    const { samples, loads } = makeSamples(n);
+    const loader = new DataLoader(samples, opts);
+    const tail: Batch[] = [];
+    for await (const b of loader.batches(2, fromBatch)) tail.push(b);
+    const what = `n ${n} batch ${batchSize} prefetch ${prefetch} from ${fromBatch}`;
+    assert.deepEqual(tail.map((b) => b.ids), full.slice(fromBatch).map((b) => b.ids), what);
+    assert.deepEqual(
+      tail.map((b) => Array.from(b.x)),
+      full.slice(fromBatch).map((b) => Array.from(b.x)),
+      what,
+    );
+    // only the samples of the remaining batches were loaded, each once
+    const order = loader.order(2);
+    const wanted = new Set(order.slice(fromBatch * batchSize));
+    assert.deepEqual(loads, loads.map((_, i) => (wanted.has(i) ? 1 : 0)), what);
+  }
+  const loader = new DataLoader(makeSamples(8).samples, {
+    batchSize: 4,
+    shuffle: false,
+    seed: 0,
+    tensor: TENSOR,
+  });
+  for (const bad of [-1, 3, 1.5]) {
+    await assert.rejects(
+      async () => {
+        for await (const _ of loader.batches(0, bad)) { /* drain */ }
+      },
+      /fromBatch must be an integer in \[0, 2\]/,
+    );
+  }
+});
