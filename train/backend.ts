@@ -2,7 +2,9 @@
  * The one place in train/ that imports TensorFlow.js backends and picks one.
  *
  * Everything else in train/ imports `tf` from here (or "@tensorflow/tfjs" directly) and
- * stays backend-agnostic.
+ * stays backend-agnostic. Await `chooseBackend` before the first tf op: importing the wasm
+ * backend makes it the highest-priority backend, and tf ops before its asynchronous
+ * initialization throw "The highest priority backend 'wasm' has not yet been initialized".
  *
  * @module
  */

@@ -15,7 +15,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { stochasticDepth } from "./stochastic_depth.ts";
-import { InitSeeds, uniformBound } from "./torch_init.ts";
+import { InitSeeds, uniformBound, zeros } from "./torch_init.ts";
 import {
   activation,
   apply,
@@ -26,7 +26,6 @@ import {
   depthwiseConv2d,
   type Sym,
 } from "./torch_layers.ts";
-import { zeros } from "./torch_init.ts";
 
 const BN_EPS = 1e-5;
 
