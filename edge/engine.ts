@@ -53,6 +53,11 @@ async function wasmBytes(file: "plain" | "asyncify"): Promise<Uint8Array | undef
 
 type Ort = typeof import("onnxruntime-web");
 
+// ORT's intra-op workers spin-wait between runs by default. A server does JS work (HTTP,
+// decode, preprocess) between runs, so the spinning burned a core it needed: on 2 cores with
+// 2 threads it doubled CPU per request and halved SimpleCNN req/s (scripts/bench http).
+const NO_SPINNING = { session: { intra_op: { allow_spinning: "0" } } };
+
 function wrap(
   ort: Ort,
   session: Awaited<ReturnType<Ort["InferenceSession"]["create"]>>,
@@ -92,6 +97,7 @@ async function createWeb(model: Uint8Array, threads: number): Promise<Engine> {
   const session = await ort.InferenceSession.create(model, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "all",
+    extra: NO_SPINNING,
   });
   return wrap(ort, session, "web", threads);
 }
@@ -103,6 +109,7 @@ async function createNative(model: Uint8Array, threads: number): Promise<Engine>
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     graphOptimizationLevel: "all",
+    extra: NO_SPINNING,
   });
   // onnxruntime-node and -web share onnxruntime-common's types; the cast only names that.
   return wrap(ort as unknown as Ort, session as never, "native", threads);
