@@ -17,6 +17,7 @@ import { DEMO_PAGE_HTML } from "./demo_page.ts";
 import { DOCS_PAGE_HTML } from "./docs_page.ts";
 import { EdgeError, errorBody, toEdgeError } from "./edge_error.ts";
 import { parseThreshold, parseTopK } from "./query_params.ts";
+import { requestTimeout } from "./request_timeout.ts";
 import { readBatchImages, readSingleImage } from "./read_images.ts";
 import { type AppEnv, type Logger, requestLog } from "./request_log.ts";
 import { INPUT_NAME, type ServedModel } from "./served_model.ts";
@@ -29,6 +30,11 @@ export interface AppLimits {
   maxPixels: number;
   /** Most parts in one /v1/classify/batch body. */
   batchMaxFiles: number;
+  /**
+   * Milliseconds a request body may take to arrive in full (408 `request_timeout` after);
+   * 0 = no deadline. Default 30000.
+   */
+  requestTimeoutMs?: number;
 }
 
 /** Everything the app needs; `edge/main.ts` builds it from env and files. */
@@ -43,11 +49,24 @@ export interface AppDeps {
   logger?: Logger;
   /** Milliseconds, monotonic (performance.now). */
   clock?: () => number;
+  /**
+   * Why the server is not ready although the model is loaded (e.g. a decoder failed to warm
+   * up), or undefined when it is: /readyz then answers 503 `not_ready` with it.
+   */
+  readinessProblem?: () => string | undefined;
 }
+
+/** Default of `AppLimits.requestTimeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 function respondError(c: Context<AppEnv>, err: EdgeError) {
   c.set("errorCode", err.code);
   if (err.retryAfterS !== undefined) c.header("Retry-After", String(err.retryAfterS));
+  // No keep-alive after a body that was not read to its end. (Deno.serve still keeps a stalled
+  // client's connection open to drain the rest: only a proxy in front can bound that.)
+  if (err.code === "request_timeout" || err.code === "invalid_body") {
+    c.header("Connection", "close");
+  }
   return c.json(errorBody(err), err.status);
 }
 
@@ -102,6 +121,9 @@ export function createApp(deps: AppDeps) {
     }
     await next();
   });
+  // The deadline goes around the body before anything reads it (body-limit included).
+  const timeoutMs = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (timeoutMs > 0) app.use("/v1/*", requestTimeout(timeoutMs));
   const tooLarge = (max: number) => () => {
     throw new EdgeError("too_large", `request body is larger than ${max} bytes`);
   };
@@ -181,6 +203,8 @@ export function createApp(deps: AppDeps) {
     .openapi(healthzRoute, (c) => c.json({ status: "ok" as const }, 200))
     .openapi(readyzRoute, (c) => {
       const m = ready();
+      const problem = deps.readinessProblem?.();
+      if (problem) throw new EdgeError("not_ready", problem, { retryAfterS: 5 });
       return c.json({ status: "ready" as const, model: m.name, engine: m.engine }, 200);
     });
 

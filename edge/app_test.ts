@@ -86,6 +86,20 @@ Deno.test("before the model is ready: /readyz and /v1/* are 503 not_ready, /heal
   assert.deepEqual(r.body, { status: "ready", model: "tiny", engine: "web" });
 });
 
+Deno.test("a readiness problem (decoder warm-up failed) keeps /readyz 503 not_ready; /v1/* still serves", async () => {
+  const problem: { now?: string } = { now: "decoder warm-up failed: gif: no wasm" };
+  const { app } = makeApp({ readinessProblem: () => problem.now });
+  const r = await call(app, "/readyz");
+  assert.equal(r.status, 503);
+  assert.equal(r.body.error.code, "not_ready");
+  assert.match(r.body.error.message, /gif: no wasm/);
+  assert.ok(r.res.headers.get("retry-after"));
+  const png = await call(app, "/v1/classify", { method: "POST", body: await bytesOf("red") });
+  assert.equal(png.status, 200, "the formats that decode are still served");
+  problem.now = undefined;
+  assert.equal((await call(app, "/readyz")).status, 200);
+});
+
 Deno.test("POST /v1/classify ranks softmax probabilities and gets solid colours right", async () => {
   const { app } = makeApp();
   const table: [string, string][] = [

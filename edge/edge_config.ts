@@ -31,6 +31,11 @@ export interface EdgeConfig {
   queueLimit: number;
   /** Most `image` files in one `/v1/classify/batch` request. */
   batchMaxFiles: number;
+  /**
+   * Milliseconds a request body may take to arrive in full, else 408 `request_timeout`
+   * (`REQUEST_TIMEOUT_MS`; 0 = no deadline). Stalls inside the headers need a proxy in front.
+   */
+  requestTimeoutMs: number;
 }
 
 /** Defaults, as documented in the README's env table. */
@@ -45,6 +50,7 @@ export const EDGE_DEFAULTS = {
   queueLimit: 64,
   batchMaxFiles: 16,
   maxThreads: 4,
+  requestTimeoutMs: 30_000,
 } as const;
 
 /**
@@ -137,5 +143,6 @@ export function parseEdgeConfig(
     batchWaitMs: int("BATCH_WAIT_MS", EDGE_DEFAULTS.batchWaitMs, 0, 10_000),
     queueLimit: int("QUEUE_LIMIT", EDGE_DEFAULTS.queueLimit, 1, 1_000_000),
     batchMaxFiles: int("BATCH_MAX_FILES", EDGE_DEFAULTS.batchMaxFiles, 1, 1024),
+    requestTimeoutMs: int("REQUEST_TIMEOUT_MS", EDGE_DEFAULTS.requestTimeoutMs, 0, 86_400_000),
   };
 }

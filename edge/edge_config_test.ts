@@ -19,6 +19,7 @@ Deno.test("parseEdgeConfig applies the documented defaults", () => {
     batchWaitMs: 0,
     queueLimit: 64,
     batchMaxFiles: 16,
+    requestTimeoutMs: 30_000,
   });
   assert.equal(parseEdgeConfig({ MODEL_PATH: "m.onnx" }, 2).threads, 2);
 });
@@ -39,6 +40,7 @@ Deno.test("parseEdgeConfig reads every variable", () => {
     BATCH_WAIT_MS: "2",
     QUEUE_LIMIT: "100",
     BATCH_MAX_FILES: "4",
+    REQUEST_TIMEOUT_MS: "0",
   });
   assert.deepEqual(c.model, {
     kind: "url",
@@ -57,6 +59,7 @@ Deno.test("parseEdgeConfig reads every variable", () => {
   assert.equal(c.batchWaitMs, 2);
   assert.equal(c.queueLimit, 100);
   assert.equal(c.batchMaxFiles, 4);
+  assert.equal(c.requestTimeoutMs, 0, "0 turns the body deadline off");
 });
 
 Deno.test("parseEdgeConfig names the variable at fault", () => {
@@ -74,6 +77,7 @@ Deno.test("parseEdgeConfig names the variable at fault", () => {
     [{ MODEL_PATH: "m", MAX_PIXELS: "1.5" }, /^MAX_PIXELS/],
     [{ MODEL_PATH: "m", MAX_BATCH: "0" }, /^MAX_BATCH/],
     [{ MODEL_PATH: "m", QUEUE_LIMIT: "0" }, /^QUEUE_LIMIT/],
+    [{ MODEL_PATH: "m", REQUEST_TIMEOUT_MS: "30s" }, /^REQUEST_TIMEOUT_MS: must be an integer/],
     [
       { MODEL_PATH: "m", CORS_ORIGINS: "https://a.example/" },
       /^CORS_ORIGINS: 'https:\/\/a\.example\/'/,

@@ -75,13 +75,18 @@ async function main(): Promise<void> {
   } catch (e) {
     return fail((e as Error).message);
   }
-  const state: { model?: ServedModel } = {};
+  const state: { model?: ServedModel; decoderFailures: string[] } = { decoderFailures: [] };
   const app = createApp({
     model: () => state.model,
+    readinessProblem: () =>
+      state.decoderFailures.length > 0
+        ? `decoder warm-up failed: ${state.decoderFailures.join("; ")}`
+        : undefined,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       maxPixels: config.maxPixels,
       batchMaxFiles: config.batchMaxFiles,
+      requestTimeoutMs: config.requestTimeoutMs,
     },
     apiKey: config.apiKey,
     corsOrigins: config.corsOrigins,
@@ -100,6 +105,7 @@ async function main(): Promise<void> {
         port,
         auth: config.apiKey ? "bearer" : "open",
         cors: config.corsOrigins,
+        request_timeout_ms: config.requestTimeoutMs,
       }),
   }, app.fetch);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -119,14 +125,17 @@ async function main(): Promise<void> {
   }
   const failures = await warmDecoders();
   if (failures.length > 0) {
+    // The model serves the formats that do decode, but /readyz stays 503 so that a load
+    // balancer or orchestrator sends traffic elsewhere and someone looks at this line.
+    state.decoderFailures = failures;
     logger({
       ts: new Date().toISOString(),
-      level: "warn",
-      msg: "decoder warm-up failed",
+      level: "error",
+      msg: "decoder warm-up failed: /readyz stays 503",
       failures,
     });
   }
-  state.model = loaded; // from here on /readyz is 200
+  state.model = loaded; // from here on /v1/* is served, and /readyz is 200 unless warm-up failed
 }
 
 if (import.meta.main) await main();

@@ -132,6 +132,10 @@ function probeTiff(r: Reader): [number, number] {
     const tag = r.u16(e);
     if (tag !== 256 && tag !== 257) continue;
     const type = r.u16(e + 2);
+    const count = r.u32(e + 4);
+    // With any other count the value field is an offset to the values, not the size (a reader
+    // that took it as the size would let a 65536x65536 image past the pixel limit).
+    if (count !== 1) corrupt("tiff", `tag ${tag} has ${count} values, not 1`);
     // SHORT is left-justified in the 4-byte value field; LONG fills it.
     const v = type === 3 ? r.u16(e + 8) : type === 4 ? r.u32(e + 8) : -1;
     if (v < 0) corrupt("tiff", `tag ${tag} has unexpected type ${type}`);

@@ -160,3 +160,42 @@ Deno.test("probeImage refuses truncated headers as corrupt_image", () => {
     }
   }
 });
+
+/** A one-entry-per-size TIFF IFD: [tag, type, count, value field] entries, little-endian. */
+function tiffIfd(...entries: [number, number, number, number[]][]): Uint8Array {
+  return bytes(
+    [0x49, 0x49, 42, 0],
+    le32(8),
+    le16(entries.length),
+    ...entries.map((
+      [tag, type, count, field],
+    ) => [...le16(tag), ...le16(type), ...le32(count), ...field]),
+    le32(0),
+    new Array(16).fill(0),
+  );
+}
+
+Deno.test("probeImage refuses TIFF size tags it cannot read as one value", () => {
+  // With a count other than 1 the value field is an offset: taking it for the size let a
+  // 65536x65536 image past the pixel limit as "200x208".
+  const table: [string, Uint8Array][] = [
+    ["ImageWidth with 2 LONGs", tiffIfd([256, 4, 2, le32(200)], [257, 4, 1, le32(20)])],
+    [
+      "ImageLength with 2 SHORTs",
+      tiffIfd([256, 3, 1, [...le16(20), 0, 0]], [257, 3, 2, le32(208)]),
+    ],
+    ["ImageWidth with 0 values", tiffIfd([256, 4, 0, le32(200)], [257, 4, 1, le32(20)])],
+    ["ImageWidth as a RATIONAL", tiffIfd([256, 5, 1, le32(200)], [257, 4, 1, le32(20)])],
+    ["ImageLength as a signed SSHORT", tiffIfd([256, 4, 1, le32(20)], [257, 8, 1, le32(20)])],
+  ];
+  for (const [name, b] of table) {
+    assert.throws(
+      () => probeImage(b),
+      (e) => e instanceof ImageError && e.code === "corrupt_image",
+      name,
+    );
+  }
+  // SHORT sizes sit in the first two bytes of the field whatever follows them.
+  const short = tiffIfd([256, 3, 1, [...le16(20), 0xff, 0xff]], [257, 3, 1, [...le16(30), 7, 7]]);
+  assert.deepEqual(probeImage(short), { format: "tiff", width: 20, height: 30 });
+});
