@@ -104,7 +104,7 @@ const errors = (...statuses: number[]) =>
 
 const binary = { type: "string" as const, format: "binary" };
 const imageBody = {
-  description: "The image as the raw body (PNG, JPEG, GIF, TIFF, BMP, WebP; the format is " +
+  description: "The image as the raw body (PNG, JPEG, GIF, TIFF, BMP; the format is " +
     "read from the magic bytes, not the content type), or multipart field `image`.",
   required: true,
   content: {
@@ -126,7 +126,7 @@ export const classifyRoute = createRoute({
       description: "Top-K predictions",
       content: { "application/json": { schema: ClassificationSchema } },
     },
-    ...errors(400, 401, 413, 415, 422, 503),
+    ...errors(400, 401, 408, 413, 415, 422, 503),
   },
 });
 
@@ -155,7 +155,7 @@ export const classifyBatchRoute = createRoute({
       description: "One result per file, in order",
       content: { "application/json": { schema: BatchSchema } },
     },
-    ...errors(400, 401, 413, 503),
+    ...errors(400, 401, 408, 413, 503),
   },
 });
 

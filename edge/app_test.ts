@@ -449,6 +449,7 @@ Deno.test("GET /openapi.json documents every API route; /docs and / are self-con
     "200",
     "400",
     "401",
+    "408",
     "413",
     "415",
     "422",
