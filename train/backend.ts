@@ -12,6 +12,9 @@ import * as tf from "@tensorflow/tfjs";
 // Static import on purpose: it registers the "wasm" backend factory (lazy, nothing loads yet).
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernels } from "./wasm_kernels.ts";
+import { summarizeCudaLibReport } from "./cuda_libs.ts";
+import { explainNodeLoadFailure } from "./explain_node_load_failure.ts";
+import { probeCudaLibs } from "./probe_cuda_libs.ts";
 
 export { tf };
 
@@ -159,9 +162,17 @@ async function tryNode(pkg: "tfjs-node-gpu" | "tfjs-node"): Promise<Attempt> {
     await import(specifier);
   } catch (err) {
     return `@tensorflow/${pkg} failed to load: ${firstLine(err)} ` +
-      "(was it installed with --allow-scripts? does libtensorflow/CUDA load?)";
+      await explainNodeLoadFailure(pkg, firstLine(err));
   }
-  return await activate("tensorflow", `native TensorFlow via @tensorflow/${pkg}`);
+  // libtensorflow opens CUDA lazily and silently stays on the CPU without it: say so up front.
+  const cuda = pkg === "tfjs-node-gpu" ? await probeCudaLibs() : null;
+  return await activate(
+    "tensorflow",
+    `native TensorFlow via @tensorflow/${pkg}` +
+      (cuda !== null && cuda.missing.length > 0
+        ? `, on the CPU only: ${summarizeCudaLibReport(cuda)}`
+        : ""),
+  );
 }
 
 /** Initializes the wasm backend from the local .wasm files, single-threaded. */

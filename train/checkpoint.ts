@@ -78,6 +78,14 @@ export async function saveCheckpoint<H>(
   optimizer: AdamW | null,
   state: TrainState<H>,
 ): Promise<string> {
+  // webgpu cannot read GPU buffers synchronously under Deno; an async read caches the values on
+  // the CPU, so the dataSync calls below (here and in AdamW.exportState) then just return them.
+  await Promise.all(checkpointWeights(model).map((w) => w.read().data()));
+  if (optimizer !== null) {
+    const slots = await optimizer.getWeights();
+    await Promise.all(slots.map((s) => s.tensor.data()));
+    slots[0].tensor.dispose(); // the iteration count, made fresh by getWeights
+  }
   const arrays: { key: string; name: string; shape: number[]; data: Float32Array }[] = [];
   checkpointWeights(model).forEach((w, i) => {
     const v = w.read();

@@ -359,7 +359,7 @@ export async function train(config: TrainConfig, opts: TrainOptions = {}): Promi
       }
       let loss = NaN;
       if (batch.size > 0) {
-        const step = trainStep(model, optimizer, variables, batch, config, rng);
+        const step = await trainStep(model, optimizer, variables, batch, config, rng);
         loss = step.loss;
         loop.partial.lossSum += loss * batch.size;
         loop.partial.correct += step.correct;
@@ -484,16 +484,16 @@ function checkDataset(dataset: Dataset, config: TrainConfig): void {
 }
 
 /** One optimisation step; returns the batch mean loss and the number of correct predictions. */
-function trainStep(
+async function trainStep(
   model: tf.LayersModel,
   optimizer: AdamW,
   variables: tf.Variable[],
   batch: { x: Float32Array; y: Int32Array; size: number },
   config: TrainConfig,
   rng: Rng,
-): { loss: number; correct: number } {
+): Promise<{ loss: number; correct: number }> {
   const s = config.imageSize;
-  return withSeededMathRandom(rng, () => {
+  const [value, pred] = withSeededMathRandom(rng, () => {
     const x = tf.tensor4d(batch.x, [batch.size, s, s, 3]);
     const y = tf.tensor1d(batch.y, "int32");
     const kept: tf.Tensor[] = []; // argmax of the logits, kept out of the gradient scope
@@ -508,18 +508,21 @@ function trainStep(
       tf.dispose(Object.values(grads));
     }
     optimizer.applyGradients(toApply);
-    const loss = value.dataSync()[0];
-    const pred = kept[0].dataSync();
-    let correct = 0;
-    for (let i = 0; i < batch.size; i++) if (pred[i] === batch.y[i]) correct++;
-    tf.dispose([x, y, value, ...kept, ...Object.values(toApply)]);
-    if (!Number.isFinite(loss)) {
-      throw new Error(
-        `training diverged: loss is ${loss} (try a lower --lr, or --clip-grad 1)`,
-      );
-    }
-    return { loss, correct };
+    tf.dispose([x, y, ...Object.values(toApply)]);
+    return [value, kept[0]];
   });
+  // Async reads: webgpu cannot read GPU buffers synchronously under Deno (no OffscreenCanvas).
+  const loss = (await value.data())[0];
+  const predicted = await pred.data();
+  tf.dispose([value, pred]);
+  let correct = 0;
+  for (let i = 0; i < batch.size; i++) if (predicted[i] === batch.y[i]) correct++;
+  if (!Number.isFinite(loss)) {
+    throw new Error(
+      `training diverged: loss is ${loss} (try a lower --lr, or --clip-grad 1)`,
+    );
+  }
+  return { loss, correct };
 }
 
 /** Inference-mode pass over the val set: mean loss and all classification metrics. */
@@ -538,12 +541,15 @@ async function evaluate(
   let lossSum = 0, seen = 0;
   for await (const batch of loader.batches(0)) {
     if (batch.size === 0) continue;
-    const [logits, loss] = tf.tidy(() => {
+    const [out, l] = tf.tidy(() => {
       const x = tf.tensor4d(batch.x, [batch.size, s, s, 3]);
       const out = model.apply(x, { training: false }) as tf.Tensor2D;
-      const l = crossEntropy(out, tf.tensor1d(batch.y, "int32"), config.labelSmoothing);
-      return [out.dataSync() as Float32Array, l.dataSync()[0]];
+      return [out, crossEntropy(out, tf.tensor1d(batch.y, "int32"), config.labelSmoothing)];
     });
+    // async reads for webgpu (see trainStep)
+    const logits = await out.data() as Float32Array;
+    const loss = (await l.data())[0];
+    tf.dispose([out, l]);
     logitChunks.push(logits);
     labelChunks.push(batch.y);
     lossSum += loss * batch.size;
@@ -668,6 +674,8 @@ async function finalize(
     edgeclassVersion: EDGECLASS_VERSION,
     temperature: 1,
   };
+  // exportOnnx reads weights with dataSync: fetch them first for webgpu (see saveCheckpoint)
+  await Promise.all(model.weights.map((w) => w.read().data()));
   const bytes = exportOnnx(model, meta);
   await writeModelArtifacts(runDir, bytes, meta);
   const modelPath = join(runDir, "model.onnx");
