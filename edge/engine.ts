@@ -4,6 +4,7 @@
  * @module
  */
 import type { EngineChoice } from "./edge_config.ts";
+import type { FromWorker, ToWorker } from "./ort_worker.ts";
 
 /** The ONNX Runtime builds the edge can run on. */
 export type EngineKind = "web" | "native" | "webgpu";
@@ -19,10 +20,21 @@ export interface Engine {
   readonly kind: EngineKind;
   /** Threads the engine was configured with. */
   readonly threads: number;
+  /** The session lives in a dedicated Worker (see `EngineOptions.worker`). */
+  readonly inWorker: boolean;
+  /**
+   * Runs a caller may have in flight at once: 1 for a session on the caller's thread (runs must
+   * not overlap), 2 in a worker, which queues the second and starts it the moment the first
+   * ends instead of idling for a round trip to a busy JS thread.
+   */
+  readonly concurrentRuns: number;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
-  /** Runs the model on `input` fed as `inputName`, returning `outputName`. Not re-entrant safe:
-   * callers serialise runs (see InferenceQueue). */
+  /**
+   * Runs the model on `input` fed as `inputName`, returning `outputName`. Callers keep at most
+   * `concurrentRuns` in flight (see InferenceQueue). A worker engine takes over `input.data`'s
+   * buffer when the array spans all of it (it is transferred, and empty afterwards).
+   */
   run(inputName: string, outputName: string, input: EngineTensor): Promise<EngineTensor>;
   release(): Promise<void>;
 }
@@ -31,6 +43,13 @@ export interface Engine {
 export interface EngineOptions {
   /** Threads for WASM workers / ORT intra-op; capped by the caller's config. */
   threads: number;
+  /**
+   * Run a native session in a dedicated Worker (edge/ort_worker.ts), so that inference overlaps
+   * the caller's decoding and HTTP work on another core. Only for `native`: the web engine has
+   * its own WASM threads, and Deno Deploy has no workers. A worker that cannot start falls back
+   * to the caller's thread, logged. Default false.
+   */
+  worker?: boolean;
   /** Told which engine was chosen and why a fallback happened. */
   log?: (record: Record<string, unknown>) => void;
 }
@@ -67,6 +86,8 @@ function wrap(
   return {
     kind,
     threads,
+    inWorker: false,
+    concurrentRuns: 1,
     inputNames: session.inputNames,
     outputNames: session.outputNames,
     async run(inputName, outputName, input) {
@@ -129,6 +150,119 @@ async function createWebGpu(model: Uint8Array): Promise<Engine> {
   return wrap(ort, session, "webgpu", 1);
 }
 
+// Captured before any ORT build loads: importing onnxruntime-web replaces globalThis.Worker with
+// Node's worker_threads class, whose workers have no `self` and cannot run ort_worker.ts.
+const WebWorker = globalThis.Worker;
+
+/** The worker could not run at all (as opposed to ORT refusing the model inside it). */
+class WorkerStartError extends Error {}
+
+/** How long `release` waits for the worker to free its session before terminating it. */
+const RELEASE_TIMEOUT_MS = 5000;
+
+/** An engine whose session lives in edge/ort_worker.ts; see `EngineOptions.worker`. */
+function createInWorker(kind: EngineKind, model: Uint8Array, threads: number): Promise<Engine> {
+  let worker: Worker;
+  try {
+    worker = new WebWorker(new URL("./ort_worker.ts", import.meta.url), { type: "module" });
+  } catch (e) {
+    return Promise.reject(new WorkerStartError((e as Error).message, { cause: e }));
+  }
+  type Waiter = { resolve(t: EngineTensor): void; reject(e: Error): void };
+  const pending = new Map<number, Waiter>();
+  let nextId = 0;
+  let broken: Error | undefined;
+  let started = false;
+  let onReady!: { resolve(m: FromWorker & { type: "ready" }): void; reject(e: Error): void };
+  const ready = new Promise<FromWorker & { type: "ready" }>((resolve, reject) => {
+    onReady = { resolve, reject };
+  });
+  let onReleased: (() => void) | undefined;
+  const post = (msg: ToWorker, transfer: Transferable[] = []) => worker.postMessage(msg, transfer);
+
+  const failAll = (err: Error) => {
+    broken ??= err;
+    for (const w of pending.values()) w.reject(err);
+    pending.clear();
+    onReady.reject(started ? err : new WorkerStartError(err.message));
+    onReleased?.();
+  };
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if (m.type === "ready") {
+      started = true;
+      onReady.resolve(m);
+    } else if (m.type === "result") {
+      pending.get(m.id)?.resolve({ data: m.data, dims: m.dims });
+      pending.delete(m.id);
+    } else if (m.type === "error") {
+      if (m.id === null) {
+        started = true; // the worker runs; ORT itself refused
+        onReady.reject(new Error(m.message));
+      } else {
+        pending.get(m.id)?.reject(new Error(m.message));
+        pending.delete(m.id);
+      }
+    } else if (m.type === "released") {
+      onReleased?.();
+    }
+  };
+  worker.onerror = (e: ErrorEvent) => {
+    // An uncaught error inside the worker (not an ORT error, which comes back as a message):
+    // the session is gone, so every run in flight and after fails with this cause.
+    e.preventDefault();
+    failAll(new Error(`inference worker failed: ${e.message}`));
+    worker.terminate();
+  };
+  worker.onmessageerror = () => failAll(new Error("inference worker sent an unreadable message"));
+  // The model is copied (structured clone), not transferred: the caller keeps its bytes.
+  post({ type: "init", kind, model, threads });
+
+  return ready.then(
+    (info): Engine => ({
+      kind: info.kind,
+      threads: info.threads,
+      inWorker: true,
+      concurrentRuns: 2,
+      inputNames: info.inputNames,
+      outputNames: info.outputNames,
+      run(inputName, outputName, input) {
+        if (broken) return Promise.reject(broken);
+        let data = input.data;
+        // Only a whole, unshared buffer can be transferred; anything else travels as a copy.
+        const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 &&
+          data.byteLength === data.buffer.byteLength;
+        if (!whole) data = data.slice();
+        const id = nextId++;
+        return new Promise<EngineTensor>((resolve, reject) => {
+          pending.set(id, { resolve, reject });
+          post({ type: "run", id, inputName, outputName, data, dims: input.dims }, [
+            data.buffer as ArrayBuffer,
+          ]);
+        });
+      },
+      async release() {
+        if (!broken) {
+          broken = new Error("engine released");
+          const released = new Promise<void>((r) => (onReleased = r));
+          post({ type: "release" });
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          await Promise.race([
+            released,
+            new Promise<void>((r) => (timer = setTimeout(r, RELEASE_TIMEOUT_MS))),
+          ]);
+          clearTimeout(timer);
+        }
+        worker.terminate();
+      },
+    }),
+    (e: Error) => {
+      worker.terminate();
+      throw e;
+    },
+  );
+}
+
 /**
  * Loads `model` (the .onnx bytes) on the engine `choice`. `auto` tries native and falls back to
  * web when the addon cannot load (no FFI permission, other platform), logging the choice.
@@ -143,6 +277,17 @@ export async function createEngine(
   const threads = Math.max(1, Math.floor(opts.threads));
   const attempt = async (kind: EngineKind): Promise<Engine> => {
     try {
+      if (kind === "native" && opts.worker) {
+        try {
+          return await createInWorker("native", model, threads);
+        } catch (e) {
+          if (!(e instanceof WorkerStartError)) throw e;
+          log({
+            msg: "inference worker did not start; running on the main thread",
+            error: e.message,
+          });
+        }
+      }
       if (kind === "native") return await createNative(model, threads);
       if (kind === "webgpu") return await createWebGpu(model);
       return await createWeb(model, threads);
@@ -157,12 +302,19 @@ export async function createEngine(
       engine: engine.kind,
       requested: choice,
       threads: engine.threads,
+      worker: engine.inWorker,
     });
     return engine;
   }
   try {
     const engine = await attempt("native");
-    log({ msg: "engine selected", engine: "native", requested: "auto", threads });
+    log({
+      msg: "engine selected",
+      engine: "native",
+      requested: "auto",
+      threads,
+      worker: engine.inWorker,
+    });
     return engine;
   } catch (e) {
     const engine = await attempt("web");

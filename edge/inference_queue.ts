@@ -16,6 +16,12 @@ export interface InferenceQueueOptions {
   batchWaitMs: number;
   /** Most items waiting (not yet running); beyond it `enqueue` throws `overloaded`. */
   limit: number;
+  /**
+   * Most runs in flight at once (default 1: the runner is never called again before its last
+   * run settles). An engine in a worker takes 2, so that the next run is already waiting in the
+   * worker when the current one ends.
+   */
+  maxInFlight?: number;
 }
 
 interface Pending {
@@ -25,8 +31,9 @@ interface Pending {
 }
 
 /**
- * Serialises model runs: one run at a time on the session, so concurrent requests never collide,
- * and when `maxBatch` > 1 it joins items from concurrent requests into one batch (micro-batching).
+ * Serialises model runs: at most `maxInFlight` runs (normally one) at a time on the session, so
+ * concurrent requests never collide, and when `maxBatch` > 1 it joins items from concurrent
+ * requests into one batch (micro-batching).
  * The waiting line is bounded: past `limit` callers get 503 `overloaded` with Retry-After
  * instead of piling up.
  */
@@ -34,11 +41,13 @@ export class InferenceQueue {
   readonly #run: BatchRunner;
   readonly #opts: InferenceQueueOptions;
   #waiting: Pending[] = [];
-  #busy = false;
+  #pumping = false;
+  #inFlight = 0;
   #runs = 0;
 
   constructor(run: BatchRunner, opts: InferenceQueueOptions) {
     assert(opts.maxBatch >= 1 && opts.limit >= 1, "maxBatch and limit must be >= 1");
+    assert((opts.maxInFlight ?? 1) >= 1, "maxInFlight must be >= 1");
     this.#run = run;
     this.#opts = opts;
   }
@@ -80,20 +89,27 @@ export class InferenceQueue {
     return Promise.all(promises);
   }
 
+  /** Starts runs while items wait and a run slot is free; called on every arrival and end. */
   async #pump(): Promise<void> {
-    if (this.#busy) return;
-    this.#busy = true;
+    // One pump at a time: a second one during the batch wait would start a half-empty batch.
+    if (this.#pumping) return;
+    this.#pumping = true;
     try {
-      while (this.#waiting.length > 0) {
-        const { maxBatch, batchWaitMs } = this.#opts;
+      const { maxBatch, batchWaitMs } = this.#opts;
+      const maxInFlight = this.#opts.maxInFlight ?? 1;
+      while (this.#waiting.length > 0 && this.#inFlight < maxInFlight) {
         if (maxBatch > 1 && batchWaitMs > 0 && this.#waiting.length < maxBatch) {
           await new Promise((r) => setTimeout(r, batchWaitMs));
         }
         const batch = this.#waiting.splice(0, maxBatch);
-        await this.#runBatch(batch);
+        this.#inFlight++;
+        this.#runBatch(batch).finally(() => {
+          this.#inFlight--;
+          this.#pump();
+        });
       }
     } finally {
-      this.#busy = false;
+      this.#pumping = false;
     }
   }
 

@@ -103,3 +103,32 @@ Deno.test("InferenceQueue fails a run's items with inference_failed and keeps se
   }
   assert.deepEqual(Array.from((await q.infer([item(0)]))[0]), [7, 7]);
 });
+
+Deno.test("InferenceQueue keeps up to maxInFlight runs going, each caller getting its own outputs", async () => {
+  for (const maxInFlight of [1, 2, 3]) {
+    const { run, stats } = summingRunner();
+    const q = new InferenceQueue(run, { ...opts, maxInFlight });
+    const values = [1, 2, 3, 4, 5, 6, 7];
+    const outs = await Promise.all(values.map((v) => q.infer([item(v)])));
+    outs.forEach(([o], i) => assert.deepEqual(Array.from(o), [3 * values[i] + 3, values[i] + 2]));
+    assert.equal(stats.maxActive, maxInFlight, `maxInFlight ${maxInFlight}`);
+    assert.equal(q.runs, values.length);
+    assert.equal(q.waiting, 0);
+  }
+});
+
+Deno.test("InferenceQueue counts only items not yet running against its limit", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const run: BatchRunner = async (_input, n) => {
+    await gate;
+    return new Float32Array(n * 2);
+  };
+  const q = new InferenceQueue(run, { ...opts, limit: 1, maxInFlight: 2 });
+  const running = [q.infer([item(0)]), q.infer([item(1)])]; // both start at once
+  const waiting = q.infer([item(2)]);
+  assert.equal(q.waiting, 1);
+  await assert.rejects(q.infer([item(3)]), (e: unknown) => e instanceof EdgeError);
+  release();
+  await Promise.all([...running, waiting]);
+});

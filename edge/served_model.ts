@@ -18,6 +18,8 @@ export interface ServedModel {
   readonly meta: ModelMetadata;
   readonly engine: EngineKind;
   readonly threads: number;
+  /** The session runs in its own worker thread (see `LoadModelOptions.worker`). */
+  readonly inWorker: boolean;
   /** [batch, 3, H, W]; batch is -1 when the model accepts any batch size. */
   readonly inputShape: [number, number, number, number];
   /** Most images per model run (micro-batch size actually used). */
@@ -36,7 +38,72 @@ export interface LoadModelOptions {
   maxBatch: number;
   batchWaitMs: number;
   queueLimit: number;
+  /**
+   * Run a native session in its own worker thread, so that inference overlaps decoding and HTTP
+   * (EngineOptions.worker). Default: `defaultEngineWorker()`.
+   */
+  worker?: boolean;
+  /**
+   * A native model whose fastest warm-up run (batch 1) is shorter than this many ms gets one
+   * intra-op thread whatever `threads` says (default SMALL_MODEL_RUN_MS; 0 keeps `threads`).
+   */
+  singleThreadBelowMs?: number;
   log?: (record: Record<string, unknown>) => void;
+}
+
+/**
+ * `LoadModelOptions.worker` when unset: on 3 or more cores. A worker moves inference off the JS
+ * thread (SimpleCNN 32 over HTTP: JS thread 0.44 instead of 0.65 ms CPU per request) but costs
+ * ~0.1 ms more CPU in all for the messages, so on 2 busy cores, where total CPU decides, it
+ * served 20% fewer requests per second (scripts/bench http, c=8, batching off).
+ */
+export function defaultEngineWorker(): boolean {
+  return (globalThis.navigator?.hardwareConcurrency ?? 1) >= 3;
+}
+
+/**
+ * A native model whose run takes less than this (ms, batch 1) gets one intra-op thread: its ops
+ * are too short for a second thread to pay for being woken (SimpleCNN 32, 0.25 ms a run, over
+ * HTTP at c=8 on 2 cores: 0.58 instead of 0.64 ms server CPU per request, five paired runs).
+ */
+export const SMALL_MODEL_RUN_MS = 1;
+
+/**
+ * `engine`, or the same model on one thread when its fastest of three runs is shorter than
+ * `belowMs`. ORT fixes the thread count when the session is made, so that means a
+ * second session (a few ms for a model this small); if it cannot be made, `engine` stays.
+ */
+async function fitThreads(
+  engine: Engine,
+  bytes: Uint8Array,
+  worker: boolean,
+  belowMs: number,
+  runOn: (e: Engine) => Promise<unknown>,
+  log?: (record: Record<string, unknown>) => void,
+): Promise<Engine> {
+  let fastest = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    await runOn(engine);
+    fastest = Math.min(fastest, performance.now() - t0);
+  }
+  if (fastest >= belowMs) return engine;
+  let single: Engine | undefined;
+  try {
+    single = await createEngine("native", bytes, { threads: 1, worker });
+    await runOn(single); // its warm-up
+  } catch {
+    await single?.release();
+    return engine;
+  }
+  log?.({
+    msg: "engine threads reduced to 1",
+    configured_threads: engine.threads,
+    run_ms: Math.round(fastest * 1000) / 1000,
+    reason: `a run takes under ${belowMs} ms, too short for intra-op threads`,
+  });
+  await engine.release();
+  return single;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
@@ -101,8 +168,10 @@ export async function loadServedModel(
   // Hashing runs off the main thread: overlapped with session creation it is free (~0.2 s for
   // a 47 MB ResNet18 when done after it).
   const sha256 = sha256Hex(bytes);
-  const engine: Engine = await createEngine(opts.engine, bytes, {
+  const worker = opts.worker ?? defaultEngineWorker();
+  let engine: Engine = await createEngine(opts.engine, bytes, {
     threads: opts.threads,
+    worker,
     log: opts.log,
   });
   const itemSize = 3 * outHw[0] * outHw[1];
@@ -113,9 +182,12 @@ export async function loadServedModel(
     });
     return out.data;
   };
+  let warmMs = 0;
   try {
     // Warm-up also checks a symbolic class dimension against the labels.
+    const t0 = performance.now();
     const warm = await runBatch(new Float32Array(itemSize), 1);
+    warmMs = performance.now() - t0;
     if (warm.length !== numLabels) {
       fail(`output has ${warm.length} classes but metadata lists ${numLabels} labels`);
     }
@@ -124,12 +196,30 @@ export async function loadServedModel(
     if (e instanceof TypeError) throw e;
     return fail(`warm-up run failed: ${(e as Error).message}`);
   }
+  const belowMs = opts.singleThreadBelowMs ?? SMALL_MODEL_RUN_MS;
+  // A first run is slower than later ones (allocation), but not tenfold: a model whose warm-up
+  // takes that long is not small, and timing it again would only delay the start.
+  if (belowMs > 0 && warmMs < 10 * belowMs && engine.kind === "native" && engine.threads > 1) {
+    engine = await fitThreads(
+      engine,
+      bytes,
+      worker,
+      belowMs,
+      (e) =>
+        e.run(INPUT_NAME, OUTPUT_NAME, {
+          data: new Float32Array(itemSize),
+          dims: [1, 3, outHw[0], outHw[1]],
+        }),
+      opts.log,
+    );
+  }
   const queue = new InferenceQueue(runBatch, {
     itemSize,
     outSize: numLabels,
     maxBatch,
     batchWaitMs: opts.batchWaitMs,
     limit: opts.queueLimit,
+    maxInFlight: engine.concurrentRuns,
   });
   return {
     name,
@@ -137,6 +227,7 @@ export async function loadServedModel(
     meta,
     engine: engine.kind,
     threads: engine.threads,
+    inWorker: engine.inWorker,
     inputShape: [dynamicBatch ? -1 : 1, 3, outHw[0], outHw[1]],
     maxBatch,
     queue,

@@ -47,11 +47,14 @@ function assertClose(got: ArrayLike<number>, want: number[], tol: number, what: 
   }
 }
 
-for (const engine of ["web", "native"] as const) {
-  Deno.test(`loadServedModel on ${engine} gives torch's logits and reads the metadata`, async () => {
-    const model = await load(engine);
+const ENGINES = [["web", false], ["native", false], ["native", true]] as const;
+for (const [engine, worker] of ENGINES) {
+  const where = worker ? " in a worker" : "";
+  Deno.test(`loadServedModel on ${engine}${where} gives torch's logits and reads the metadata`, async () => {
+    const model = await load(engine, { worker });
     try {
       assert.equal(model.engine, engine);
+      assert.equal(model.inWorker, worker);
       assert.deepEqual(model.meta.labels, ["red", "green", "blue", "dark", "light"]);
       assert.equal(model.meta.temperature, 2);
       assert.deepEqual(model.inputShape, [-1, 3, 16, 16]);
@@ -65,16 +68,27 @@ for (const engine of ["web", "native"] as const) {
   });
 }
 
-Deno.test("loadServedModel serialises concurrent requests: no answer is mixed up", async () => {
-  const model: ServedModel = await load("web", { maxBatch: 3 });
-  try {
-    const answers = await Promise.all(inputs.map((x) => model.infer([x])));
-    answers.forEach(([l], i) => assertClose(l, reference.logits[i], 1e-4, `image ${i}`));
-    assert.ok(model.queue.runs >= 2 && model.queue.runs <= 1 + inputs.length);
-  } finally {
-    await model.release();
-  }
-});
+for (const [engine, worker] of ENGINES) {
+  const where = worker ? " in a worker" : "";
+  Deno.test(`loadServedModel on ${engine}${where} serialises concurrent requests: no answer is mixed up`, async () => {
+    for (const maxBatch of [1, 3]) {
+      const model: ServedModel = await load(engine, { maxBatch, worker });
+      try {
+        const answers = await Promise.all(inputs.map((x) => model.infer([x])));
+        answers.forEach(([l], i) =>
+          assertClose(l, reference.logits[i], 1e-4, `batch ${maxBatch} image ${i}`)
+        );
+        // The caller's tensors are untouched (a worker engine gets copies, not their buffers).
+        assert.deepEqual(inputs.map((x) => x.length), inputs.map(() => 3 * 16 * 16));
+        if (maxBatch > 1) assert.ok(model.queue.runs >= 2 && model.queue.runs < inputs.length);
+        else assert.equal(model.queue.runs, inputs.length);
+      } finally {
+        await model.release();
+      }
+      await assert.rejects(model.infer([inputs[0]]), /inference failed/);
+    }
+  });
+}
 
 Deno.test("loadServedModel with auto picks native here and logs the choice", async () => {
   const records: Record<string, unknown>[] = [];
@@ -86,6 +100,37 @@ Deno.test("loadServedModel with auto picks native here and logs the choice", asy
     ]);
   } finally {
     await model.release();
+  }
+});
+
+Deno.test("loadServedModel gives a model that runs under singleThreadBelowMs one thread", async (t) => {
+  // Thresholds no run can miss, so the test does not depend on the machine's speed.
+  const cases = [
+    { singleThreadBelowMs: Infinity, worker: false, threads: 1, logged: true },
+    { singleThreadBelowMs: Infinity, worker: true, threads: 1, logged: true },
+    { singleThreadBelowMs: 0, worker: false, threads: 2, logged: false },
+    { singleThreadBelowMs: 1e-9, worker: false, threads: 2, logged: false },
+  ];
+  for (const c of cases) {
+    await t.step(`below ${c.singleThreadBelowMs} ms, worker ${c.worker}`, async () => {
+      const records: Record<string, unknown>[] = [];
+      const model = await load("native", {
+        threads: 2,
+        worker: c.worker,
+        singleThreadBelowMs: c.singleThreadBelowMs,
+        log: (r) => records.push(r),
+      });
+      try {
+        assert.equal(model.threads, c.threads);
+        assert.equal(model.inWorker, c.worker);
+        const reduced = records.find((r) => r.msg === "engine threads reduced to 1");
+        assert.equal(reduced !== undefined, c.logged);
+        const [l] = await model.infer([inputs[0]]);
+        assertClose(l, reference.logits[0], 1e-4, "image 0");
+      } finally {
+        await model.release();
+      }
+    });
   }
 });
 
@@ -134,14 +179,17 @@ Deno.test("loadServedModel refuses broken models with a message naming the probl
       const broken = spec instanceof Uint8Array
         ? spec
         : await Deno.readFile((await makeTinyModel(dir, "bad", spec)).onnxPath);
+      // The class count is only known after the warm-up run, which a worker engine does there.
+      const worker = name === "labels != outputs";
       await assert.rejects(
         loadServedModel(broken, {
           name: "bad",
-          engine: "web",
+          engine: worker ? "native" : "web",
           threads: 1,
           maxBatch: 1,
           batchWaitMs: 0,
           queueLimit: 4,
+          worker,
         }),
         (e: Error) => {
           assert.ok(e instanceof TypeError, e.message);

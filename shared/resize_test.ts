@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { Golden, type GoldenJob, maxAbsDiff, SKIMAGE_DATA } from "../scripts/golden_preprocess.ts";
 import { type Image, makeImage } from "./image.ts";
-import { resize, type ResizeBox, type ResizeFilter } from "./resize.ts";
+import { resize, type ResizeBox, type ResizeFilter, resizeWindow } from "./resize.ts";
 import { Rng } from "./rng.ts";
 
 /** Noise plus a gradient: exercises every level and sharp edges (bicubic overshoot). */
@@ -128,5 +128,24 @@ Deno.test("resize rejects bad sizes and boxes", () => {
   ];
   for (const [w, h, box] of bad) {
     assert.throws(() => resize(img, w, h, "bilinear", box), RangeError, `${w}x${h} ${box}`);
+  }
+});
+
+Deno.test("resizeWindow rejects windows outside the output", () => {
+  const img = synthetic(8, 6, 3, 22);
+  const box: ResizeBox = [0, 0, 8, 6];
+  const bad = [
+    { left: -1, top: 0, width: 2, height: 2 },
+    { left: 0, top: 0, width: 5, height: 2 },
+    { left: 3, top: 2, width: 2, height: 3 },
+    { left: 0, top: 0, width: 0, height: 2 },
+    { left: 0.5, top: 0, width: 2, height: 2 },
+  ];
+  for (const win of bad) {
+    assert.throws(
+      () => resizeWindow(img, 4, 4, "bilinear", box, win),
+      RangeError,
+      JSON.stringify(win),
+    );
   }
 });
