@@ -12,6 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 // Static import on purpose: it registers the "wasm" backend factory (lazy, nothing loads yet).
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernels } from "./wasm_kernels.ts";
+import { registerSimdKernels } from "./simd/register_simd_kernels.ts";
 import { summarizeCudaLibReport } from "./cuda_libs.ts";
 import { explainNodeLoadFailure } from "./explain_node_load_failure.ts";
 import { probeCudaLibs } from "./probe_cuda_libs.ts";
@@ -188,7 +189,18 @@ async function tryWasm(): Promise<Attempt> {
   // does not provide the way Emscripten expects; pin the single-threaded SIMD build.
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   const outcome = await activate("wasm", "single-threaded SIMD, extra gradient kernels registered");
-  if (typeof outcome !== "string") registerWasmKernels();
+  if (typeof outcome !== "string") {
+    registerWasmKernels();
+    // Our own SIMD128 kernels (csrc/, built by `deno task build:wasm`) replace the slowest
+    // training kernels; without the built .wasm training still works, only slower.
+    if (Deno.env.get("EDGECLASS_SIMD") !== "0") {
+      try {
+        registerSimdKernels();
+      } catch (err) {
+        console.error(`backend: edgeclass SIMD kernels not loaded: ${(err as Error).message}`);
+      }
+    }
+  }
   return outcome;
 }
 

@@ -15,6 +15,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { batchNormTrain } from "../simd/batch_norm_train.ts";
 
 type BatchNormalization = ReturnType<typeof tf.layers.batchNormalization>;
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
@@ -55,9 +56,8 @@ export class TorchBatchNorm extends BatchNormalizationBase {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const bn = this as unknown as BatchNormInternals;
-      const axes = [...Array(x.rank - 1).keys()];
-      const { mean, variance } = tf.moments(x, axes);
-      const y = tf.batchNorm(x, mean, variance, bn.beta.read(), bn.gamma.read(), bn.epsilon);
+      // One fused kernel on wasm (train/simd), tf.moments + tf.batchNorm elsewhere.
+      const { y, mean, variance } = batchNormTrain(x, bn.gamma.read(), bn.beta.read(), bn.epsilon);
       const count = x.size / x.shape[x.rank - 1];
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       // Keras momentum m keeps m of the old value: torch momentum is 1 - m.
