@@ -191,9 +191,10 @@ async function tryWasm(): Promise<Attempt> {
   const outcome = await activate("wasm", "single-threaded SIMD, extra gradient kernels registered");
   if (typeof outcome !== "string") {
     registerWasmKernels();
-    // Our own SIMD128 kernels (csrc/, built by `deno task build:wasm`) replace the slowest
-    // training kernels; without the built .wasm training still works, only slower.
-    if (Deno.env.get("EDGECLASS_SIMD") !== "0") {
+    // Opt-in (EDGECLASS_SIMD=1): our SIMD128 kernels (csrc/, `deno task build:wasm`) replace
+    // the slowest training kernels. Not the default yet: their 2-thread reductions are not
+    // bit-reproducible, which exact --resume needs.
+    if (Deno.env.get("EDGECLASS_SIMD") === "1") {
       try {
         registerSimdKernels();
       } catch (err) {

@@ -16,6 +16,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { batchNormTrain } from "../simd/batch_norm_train.ts";
+import { simdKernelsRegistered } from "../simd/register_simd_kernels.ts";
 
 type BatchNormalization = ReturnType<typeof tf.layers.batchNormalization>;
 type BatchNormalizationArgs = NonNullable<Parameters<typeof tf.layers.batchNormalization>[0]>;
@@ -56,8 +57,10 @@ export class TorchBatchNorm extends BatchNormalizationBase {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const bn = this as unknown as BatchNormInternals;
-      // One fused kernel on wasm (train/simd), tf.moments + tf.batchNorm elsewhere.
-      const { y, mean, variance } = batchNormTrain(x, bn.gamma.read(), bn.beta.read(), bn.epsilon);
+      // With the opt-in SIMD kernels, one fused kernel; otherwise the plain tf ops.
+      const { y, mean, variance } = simdKernelsRegistered()
+        ? batchNormTrain(x, bn.gamma.read(), bn.beta.read(), bn.epsilon)
+        : plainBatchNormTrain(x, bn);
       const count = x.size / x.shape[x.rank - 1];
       const unbiased = count > 1 ? tf.mul(variance, count / (count - 1)) : variance;
       // Keras momentum m keeps m of the old value: torch momentum is 1 - m.
@@ -69,6 +72,15 @@ export class TorchBatchNorm extends BatchNormalizationBase {
       return y;
     });
   }
+}
+
+function plainBatchNormTrain(
+  x: tf.Tensor,
+  bn: BatchNormInternals,
+): { y: tf.Tensor; mean: tf.Tensor; variance: tf.Tensor } {
+  const { mean, variance } = tf.moments(x, [...Array(x.rank - 1).keys()]);
+  const y = tf.batchNorm(x, mean, variance, bn.beta.read(), bn.gamma.read(), bn.epsilon);
+  return { y, mean, variance };
 }
 
 // Deserialized models (checkpoints, tf.loadLayersModel) get the torch semantics too.

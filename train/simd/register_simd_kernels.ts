@@ -38,6 +38,11 @@ export const SIMD_KERNEL_NAMES: readonly string[] = [
 
 let registered = false;
 
+/** Whether `registerSimdKernels` has run in this process. */
+export function simdKernelsRegistered(): boolean {
+  return registered;
+}
+
 /**
  * Replaces the wasm backend's gradient-side kernels with the SIMD ones, keeping each previous
  * kernel as the fallback for cases the SIMD one does not cover. Idempotent.
