@@ -9,6 +9,7 @@
  * missing checkpoint fails with the file named (exit 1), without touching the run.
  */
 import assert from "node:assert/strict";
+import { runMain } from "./run_main_for_test.ts";
 import { join } from "node:path";
 import { readCheckpoint } from "./checkpoint.ts";
 import type { EpochRecord } from "./trainer.ts";
@@ -16,16 +17,6 @@ import { runPython } from "./weights/run_python.ts";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const EPOCHS = 3;
-
-async function runMain(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /** 3 classes x `n` 20x20 PNGs by Pillow. */
 async function makeImageFolder(dir: string, n: number) {

@@ -1,18 +1,8 @@
 import assert from "node:assert/strict";
+import { runMain } from "./run_main_for_test.ts";
 import { join } from "node:path";
 
 const MAIN = new URL("./main.ts", import.meta.url).pathname;
-
-/** `deno run -A train/main.ts ...args`, collecting output. */
-async function runMain(args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
 
 /**
  * An image folder made by Pillow: 3 classes of 20x20 PNGs (red squares, green discs, blue
