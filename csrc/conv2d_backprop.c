@@ -201,6 +201,45 @@ void conv_dx_range(const conv_shape* g, const float* dy, const float* bp, float*
 EXPORT("conv2d_backprop_filter_scratch_floats")
 int conv2d_backprop_filter_scratch_floats(void) { return conv_dw_scratch_floats(); }
 
+/* dw[0..len) = parts[0] + parts[1] + ... + parts[slots - 1], added in that order (slot s at
+ * parts + s * part_floats), so the result never depends on which thread computed which slot. */
+EXPORT("sum_slots")
+void sum_slots(float* dw, const float* parts, int part_floats, int len, int slots) {
+  int i = 0;
+  for (; i + 4 <= len; i += 4) {
+    v128_t acc = wasm_v128_load(parts + i);
+    for (int s = 1; s < slots; s++) {
+      acc = wasm_f32x4_add(acc, wasm_v128_load(parts + s * part_floats + i));
+    }
+    wasm_v128_store(dw + i, acc);
+  }
+  for (; i < len; i++) {
+    float acc = parts[i];
+    for (int s = 1; s < slots; s++) acc += parts[s * part_floats + i];
+    dw[i] = acc;
+  }
+}
+
+/* dw by fixed slots of `slot_positions` output positions, one after the other on this thread:
+ * the same sums, in the same order, as the threaded conv_dw_slot_task + sum_slots, so one
+ * thread and a pool of any size give bit-identical gradients. parts holds
+ * slots * kh*kw*cin*cout floats. */
+EXPORT("conv2d_backprop_filter_slots")
+void conv2d_backprop_filter_slots(const float* x, const float* dy, float* dw, int n, int h, int w,
+                                  int cin, int oh, int ow, int cout, int kh, int kw, int sh,
+                                  int sw, int pad_top, int pad_left, float* parts,
+                                  int slot_positions, float* scratch) {
+  const conv_shape g = {n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad_top, pad_left};
+  const int big_p = n * oh * ow;
+  const int len = kh * kw * cin * cout;
+  const int slots = (big_p + slot_positions - 1) / slot_positions;
+  for (int s = 0; s < slots; s++) {
+    conv_dw_range(&g, x, dy, parts + s * len, s * slot_positions,
+                  min_i(big_p, (s + 1) * slot_positions), 0, kh * kw * cin, 0, scratch);
+  }
+  sum_slots(dw, parts, len, len, slots);
+}
+
 /* dw [kh, kw, cin, cout] = gradient of the filter (single-threaded, in place). */
 EXPORT("conv2d_backprop_filter")
 void conv2d_backprop_filter(const float* x, const float* dy, float* dw, int n, int h, int w,

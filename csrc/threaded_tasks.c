@@ -2,8 +2,9 @@
  * Entry points for the threaded build (edgeclass_simd_mt.wasm, shared memory): every thread
  * calls the same task function with its own index; chunks of work are handed out through an
  * atomic counter, so a thread that starts late (or never, see train/simd/simd_pool.ts) just
- * takes fewer chunks. Results of different chunks never overlap, except dW, where each thread
- * accumulates a private partial that sum_parts adds up.
+ * takes fewer chunks. Results of different chunks never overlap (dW goes by fixed slots, each
+ * with its own partial, that sum_slots adds in slot order), so results do not depend on which
+ * thread ran which chunk.
  *
  * ctl[0]: next chunk; ctl[1 + t]: set to 1 once thread t has done a chunk.
  */
@@ -15,21 +16,22 @@ static void mark_worked(int* ctl, int thread) {
   __atomic_store_n(&ctl[1 + thread], 1, __ATOMIC_SEQ_CST);
 }
 
-/* dW partial of thread t at parts + t*part_floats, over chunks of chunk output positions. */
-EXPORT("conv_dw_task")
-void conv_dw_task(int* ctl, const float* x, const float* dy, float* parts, int part_floats,
-                  int n, int h, int w, int cin, int oh, int ow, int cout, int kh, int kw, int sh,
-                  int sw, int pad_top, int pad_left, float* scratch, int scratch_floats,
-                  int chunk, int thread) {
+/* dW partial of slot s (a fixed range of `slot_positions` output positions) at
+ * parts + s*part_floats. Threads claim whole slots, and sum_slots adds the slots in index
+ * order, so the sum is the same whichever thread ran which slot (bit-reproducible). */
+EXPORT("conv_dw_slot_task")
+void conv_dw_slot_task(int* ctl, const float* x, const float* dy, float* parts, int part_floats,
+                       int n, int h, int w, int cin, int oh, int ow, int cout, int kh, int kw,
+                       int sh, int sw, int pad_top, int pad_left, float* scratch,
+                       int scratch_floats, int slot_positions, int thread) {
   const conv_shape g = {n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, pad_top, pad_left};
   const int big_p = n * oh * ow;
-  const int chunks = (big_p + chunk - 1) / chunk;
-  float* mine = parts + thread * part_floats;
+  const int slots = (big_p + slot_positions - 1) / slot_positions;
   float* s = scratch + thread * scratch_floats;
   int done = 0;
-  for (int c = next_chunk(ctl); c < chunks; c = next_chunk(ctl)) {
-    conv_dw_range(&g, x, dy, mine, c * chunk, min_i(big_p, (c + 1) * chunk), 0, kh * kw * cin,
-                  done, s);
+  for (int c = next_chunk(ctl); c < slots; c = next_chunk(ctl)) {
+    conv_dw_range(&g, x, dy, parts + c * part_floats, c * slot_positions,
+                  min_i(big_p, (c + 1) * slot_positions), 0, kh * kw * cin, 0, s);
     done = 1;
   }
   if (done) mark_worked(ctl, thread);
@@ -52,21 +54,6 @@ void conv_dw_rows_task(int* ctl, const float* x, const float* dy, float* dw, int
     done = 1;
   }
   if (done) mark_worked(ctl, thread);
-}
-
-/* parts[0..len) = sum of the partials of threads that marked themselves in ctl. */
-EXPORT("sum_parts")
-void sum_parts(const int* ctl, float* parts, int part_floats, int len, int threads) {
-  if (!ctl[1]) __builtin_memset(parts, 0, sizeof(float) * len);
-  for (int t = 1; t < threads; t++) {
-    if (!ctl[1 + t]) continue;
-    const float* src = parts + t * part_floats;
-    int i = 0;
-    for (; i + 4 <= len; i += 4) {
-      wasm_v128_store(parts + i, wasm_f32x4_add(wasm_v128_load(parts + i), wasm_v128_load(src + i)));
-    }
-    for (; i < len; i++) parts[i] += src[i];
-  }
 }
 
 /* Packs W^T for conv_dx_task into bp (conv2d_backprop_input_scratch_floats covers its size). */

@@ -4,9 +4,9 @@
  *
  * Training throughput (images/s) of one optimisation step (train-mode forward, cross-entropy,
  * backward, AdamW) on:
- * - `wasm`: tfjs-backend-wasm as train/backend.ts sets it up (stock + train/wasm_kernels.ts);
- * - `wasm_simd`: the same plus registerSimdKernels() (train/simd/, csrc/), big convolutions
- *   split over all cores (SimdPool);
+ * - `wasm`: tfjs-backend-wasm with EDGECLASS_SIMD=0 (stock kernels + train/wasm_kernels.ts);
+ * - `wasm_simd`: what training uses by default: the same plus our SIMD kernels (train/simd/,
+ *   csrc/), big convolutions split over all cores (SimdPool);
  * - `wasm_simd_1t`: wasm_simd with EDGECLASS_SIMD_THREADS=1 (everything on one thread);
  * - `cpu`: the tfjs cpu backend (ResNet-18 only with --cpu-resnet: minutes per step);
  * - `torch`: PyTorch CPU (/usr/bin/python3, torch.set_num_threads(2)), same architecture,
@@ -29,7 +29,7 @@ import { AdamW } from "../train/adamw.ts";
 import { crossEntropy } from "../train/loss.ts";
 import { resnet18 } from "../train/models/resnet18.ts";
 import { simpleCnn } from "../train/models/simple_cnn.ts";
-import { registerSimdKernels } from "../train/simd/register_simd_kernels.ts";
+import { simdKernelsRegistered } from "../train/simd/register_simd_kernels.ts";
 
 type Variant = "torch" | "torch_1t" | "wasm" | "wasm_simd" | "wasm_simd_1t" | "cpu";
 type ModelName = "simple_cnn" | "resnet18";
@@ -61,7 +61,9 @@ function flag(name: string, fallback: string): string {
 /** Child mode: times `steps` training steps of one model on one tfjs variant. */
 async function runChild(variant: Variant, setup: ModelSetup, steps: number): Promise<void> {
   await chooseBackend(variant === "cpu" ? "cpu" : "wasm", () => {});
-  if (variant === "wasm_simd" || variant === "wasm_simd_1t") registerSimdKernels();
+  if (variant.startsWith("wasm") && (variant === "wasm") === simdKernelsRegistered()) {
+    throw new Error(`${variant}: EDGECLASS_SIMD did not select the kernels it names`);
+  }
   const { size, batch } = setup;
   const model = setup.name === "simple_cnn"
     ? simpleCnn(NUM_CLASSES, size, 1)
@@ -121,9 +123,16 @@ function measure(variant: Variant, setup: ModelSetup, steps: number) {
   return runProcess(
     Deno.execPath(),
     ["run", "-A", new URL(import.meta.url).pathname, "--child", variant, name, String(steps)],
-    variant === "wasm_simd_1t" ? { EDGECLASS_SIMD_THREADS: "1" } : {},
+    CHILD_ENV[variant] ?? {},
   );
 }
+
+/** Environment of each tfjs child: train/backend.ts loads our SIMD kernels unless told not to. */
+const CHILD_ENV: Partial<Record<Variant, Record<string, string>>> = {
+  wasm: { EDGECLASS_SIMD: "0" },
+  wasm_simd: { EDGECLASS_SIMD: "1" },
+  wasm_simd_1t: { EDGECLASS_SIMD: "1", EDGECLASS_SIMD_THREADS: "1" },
+};
 
 interface Row {
   model: ModelName;

@@ -1,4 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
+import { adamwUpdate } from "./adamw_update.ts";
 
 /** `{name, tensor}` as tfjs optimizers exchange weights (not re-exported by the tfjs bundle). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -110,13 +111,20 @@ export class AdamW extends tf.Optimizer {
       const bc2Sqrt = Math.sqrt(1 - this.beta2 ** slot.step);
       const decay = this.weightDecay > 0 && this.#decays(variable);
       tf.tidy(() => {
-        const p = decay ? tf.mul(variable, 1 - lr * this.weightDecay) : variable;
-        const m = tf.add(tf.mul(slot.m, this.beta1), tf.mul(grad, 1 - this.beta1));
-        const v = tf.add(tf.mul(slot.v, this.beta2), tf.mul(tf.square(grad), 1 - this.beta2));
-        const denom = tf.add(tf.div(tf.sqrt(v), bc2Sqrt), this.eps);
+        // One fused kernel on wasm+SIMD, the same op chain (bit for bit) elsewhere.
+        const [p, m, v] = adamwUpdate(variable, grad, slot.m, slot.v, {
+          decay: decay ? 1 - lr * this.weightDecay : 1,
+          beta1: this.beta1,
+          oneMinusBeta1: 1 - this.beta1,
+          beta2: this.beta2,
+          oneMinusBeta2: 1 - this.beta2,
+          bc2Sqrt,
+          eps: this.eps,
+          stepSize: lr / bc1,
+        });
         slot.m.assign(m);
         slot.v.assign(v);
-        variable.assign(tf.sub(p, tf.mul(tf.div(m, denom), lr / bc1)));
+        variable.assign(p);
       });
     }
     this.incrementIterations();

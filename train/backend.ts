@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernels } from "./wasm_kernels.ts";
 import { registerSimdKernels } from "./simd/register_simd_kernels.ts";
+import { defaultThreadCount } from "./simd/simd_pool.ts";
 import { summarizeCudaLibReport } from "./cuda_libs.ts";
 import { explainNodeLoadFailure } from "./explain_node_load_failure.ts";
 import { probeCudaLibs } from "./probe_cuda_libs.ts";
@@ -188,21 +189,39 @@ async function tryWasm(): Promise<Attempt> {
   // The threaded binary needs SharedArrayBuffer workers created from blob URLs, which Deno
   // does not provide the way Emscripten expects; pin the single-threaded SIMD build.
   tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
-  const outcome = await activate("wasm", "single-threaded SIMD, extra gradient kernels registered");
-  if (typeof outcome !== "string") {
-    registerWasmKernels();
-    // Opt-in (EDGECLASS_SIMD=1): our SIMD128 kernels (csrc/, `deno task build:wasm`) replace
-    // the slowest training kernels. Not the default yet: their 2-thread reductions are not
-    // bit-reproducible, which exact --resume needs.
-    if (Deno.env.get("EDGECLASS_SIMD") === "1") {
-      try {
-        registerSimdKernels();
-      } catch (err) {
-        console.error(`backend: edgeclass SIMD kernels not loaded: ${(err as Error).message}`);
-      }
-    }
+  const outcome = await activate("wasm");
+  if (typeof outcome === "string") return outcome;
+  registerWasmKernels();
+  // Our SIMD128 kernels (csrc/, built by `deno task build:wasm`) replace the slowest training
+  // kernels; EDGECLASS_SIMD=0 keeps the stock ones. They are bit-reproducible on any thread
+  // count (train/simd/conv2d_geometry.ts dwSlotPositions), so exact --resume holds.
+  if (!simdWanted()) {
+    return { detail: "stock SIMD kernels + extra gradient kernels (EDGECLASS_SIMD=0)" };
   }
-  return outcome;
+  try {
+    registerSimdKernels();
+  } catch (err) {
+    console.error(
+      "backend: edgeclass SIMD kernels not loaded, training uses the slower stock wasm " +
+        `kernels: ${(err as Error).message}`,
+    );
+    return { detail: "stock SIMD kernels + extra gradient kernels (edgeclass kernels missing)" };
+  }
+  const threads = defaultThreadCount();
+  return {
+    detail: `edgeclass SIMD128 training kernels, big convolutions on ${threads} thread${
+      threads === 1 ? "" : "s"
+    }`,
+  };
+}
+
+/** EDGECLASS_SIMD=0 turns our SIMD kernels off; without --allow-env they stay on. */
+function simdWanted(): boolean {
+  try {
+    return Deno.env.get("EDGECLASS_SIMD") !== "0";
+  } catch {
+    return true;
+  }
 }
 
 function tryCpu(): Promise<Attempt> {

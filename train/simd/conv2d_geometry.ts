@@ -85,6 +85,26 @@ export function convMacs(g: ConvGeometry): number {
   return g[G.n] * g[G.oh] * g[G.ow] * g[G.kh] * g[G.kw] * g[G.cin] * g[G.cout];
 }
 
+/** Filter gradients over fewer output positions than this are one plain sum (no slots). */
+export const DW_SLOT_MIN_POSITIONS = 4096;
+/** At most this many slots (each holds a partial dW). */
+export const DW_MAX_SLOTS = 16;
+/** Slot lengths are whole GEMM K blocks (csrc/simd.h KC), so no block is split. */
+const DW_SLOT_ALIGN = 256;
+
+/**
+ * How the filter gradient of `g` is summed over its N*OH*OW output positions: 0 for one
+ * running sum, else the length of the fixed slots whose partial sums are added in slot order.
+ * It depends on the geometry only, never on the thread count, so training is bit-for-bit
+ * reproducible on any machine (PyTorch's CPU kernels do not promise that).
+ */
+export function dwSlotPositions(g: ConvGeometry): number {
+  const positions = g[G.n] * g[G.oh] * g[G.ow];
+  if (positions < DW_SLOT_MIN_POSITIONS) return 0;
+  const slots = Math.min(DW_MAX_SLOTS, Math.floor(positions / 2048));
+  return Math.ceil(positions / slots / DW_SLOT_ALIGN) * DW_SLOT_ALIGN;
+}
+
 /** Tunables of the SIMD convolution kernels (tests lower the threshold to reach the pool). */
 export const simdTuning = {
   /** Work below this many multiply-accumulates stays on one thread, in place. */

@@ -6,7 +6,7 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import { type ConvGeometry, convMacs, G, simdTuning } from "./conv2d_geometry.ts";
+import { type ConvGeometry, convMacs, dwSlotPositions, G, simdTuning } from "./conv2d_geometry.ts";
 import { getSimdPool, type SimdPool } from "./simd_pool.ts";
 import { heapOffset, simdFor, type WasmBackendLike } from "./wasm_heap.ts";
 
@@ -30,7 +30,13 @@ function heapBuffer(backend: WasmBackendLike): ArrayBufferLike {
   return backend.wasm.asm.memory.buffer;
 }
 
-/** dW [KH, KW, Cin, Cout] of a conv2d from x [N, H, W, Cin] and dy [N, OH, OW, Cout]. */
+/**
+ * dW [KH, KW, Cin, Cout] of a conv2d from x [N, H, W, Cin] and dy [N, OH, OW, Cout].
+ *
+ * The sum over output positions goes by dwSlotPositions(g): fixed slots, each a partial dW,
+ * added in slot order. In place or in the pool, on any number of threads, every element is
+ * the same sequence of float additions, so the result is bit-identical (exact --resume).
+ */
 export function runConv2dBackpropFilter(
   backend: WasmBackendLike,
   x: tf.TensorInfo,
@@ -38,15 +44,34 @@ export function runConv2dBackpropFilter(
   g: ConvGeometry,
   dw: tf.TensorInfo,
 ): void {
+  const len = sizeOf(dw.shape);
+  const positions = g[G.n] * g[G.oh] * g[G.ow];
+  const slotPositions = dwSlotPositions(g);
+  const slots = slotPositions === 0 ? 1 : Math.ceil(positions / slotPositions);
   const pool = poolFor(g);
   if (pool === null) {
     const simd = simdFor(backend);
-    const scratch = simd.scratch(simd.exports.conv2d_backprop_filter_scratch_floats());
-    simd.exports.conv2d_backprop_filter(
+    const scratchFloats = simd.exports.conv2d_backprop_filter_scratch_floats();
+    if (slotPositions === 0) {
+      const scratch = simd.scratch(scratchFloats);
+      simd.exports.conv2d_backprop_filter(
+        heapOffset(backend, x),
+        heapOffset(backend, dy),
+        heapOffset(backend, dw),
+        ...g,
+        scratch,
+      );
+      return;
+    }
+    // One scratch block: the GEMM work area, then the slots' partials.
+    const scratch = simd.scratch(scratchFloats + slots * len);
+    simd.exports.conv2d_backprop_filter_slots(
       heapOffset(backend, x),
       heapOffset(backend, dy),
       heapOffset(backend, dw),
       ...g,
+      scratch + scratchFloats * F32,
+      slotPositions,
       scratch,
     );
     return;
@@ -55,15 +80,11 @@ export function runConv2dBackpropFilter(
   pool.reset();
   const px = pool.copyIn(heap, heapOffset(backend, x), sizeOf(x.shape) * F32);
   const pdy = pool.copyIn(heap, heapOffset(backend, dy), sizeOf(dy.shape) * F32);
-  const len = sizeOf(dw.shape);
   const scratchFloats = pool.exports.conv2d_backprop_filter_scratch_floats();
   const scratch = pool.alloc(pool.threads * scratchFloats * F32);
-  const positions = g[G.n] * g[G.oh] * g[G.ow];
-  const filterRows = g[G.kh] * g[G.kw] * g[G.cin];
-  if (positions >= 256 * pool.threads * 4) {
-    // Many output positions: split the reduction, one partial dW per thread.
-    const parts = pool.alloc(pool.threads * len * F32);
-    pool.run("conv_dw_task", [
+  if (slotPositions > 0) {
+    const parts = pool.alloc(slots * len * F32);
+    pool.run("conv_dw_slot_task", [
       px,
       pdy,
       parts,
@@ -71,13 +92,15 @@ export function runConv2dBackpropFilter(
       ...g,
       scratch,
       scratchFloats,
-      chunkOf(positions, pool.threads, 256),
+      slotPositions,
     ]);
-    pool.exports.sum_parts(pool.ctl, parts, len, len, pool.threads);
+    pool.exports.sum_slots(parts, parts, len, len, slots);
     pool.copyOut(parts, heapBuffer(backend), heapOffset(backend, dw), len * F32);
     return;
   }
-  // Few positions (deep layers): split the rows of dW instead.
+  // Few positions (deep layers): split the rows of dW instead; each row is still one running
+  // sum over all positions, as in place.
+  const filterRows = g[G.kh] * g[G.kw] * g[G.cin];
   const pdw = pool.alloc(len * F32);
   pool.run("conv_dw_rows_task", [
     px,

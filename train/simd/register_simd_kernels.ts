@@ -4,6 +4,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { ADAMW_UPDATE } from "../adamw_update.ts";
+import { adamwSimdConfig } from "./adamw_simd.ts";
 import { batchMatMulSimdConfig, fusedMatMulSimdConfig } from "./batch_mat_mul_simd.ts";
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD } from "./batch_norm_train.ts";
 import { batchNormTrainGradSimdConfig, batchNormTrainSimdConfig } from "./batch_norm_train_simd.ts";
@@ -34,6 +36,7 @@ export const SIMD_KERNEL_NAMES: readonly string[] = [
   tf.Cast,
   BATCH_NORM_TRAIN,
   BATCH_NORM_TRAIN_GRAD,
+  ADAMW_UPDATE,
 ];
 
 let registered = false;
@@ -81,6 +84,8 @@ export function registerSimdKernels(): readonly string[] {
   tf.registerKernel(castShareConfig(required(tf.Cast)));
   tf.registerKernel(batchNormTrainSimdConfig(take(BATCH_NORM_TRAIN)));
   tf.registerKernel(batchNormTrainGradSimdConfig(take(BATCH_NORM_TRAIN_GRAD)));
+  take(ADAMW_UPDATE); // adamwUpdate runs its op chain where no kernel is registered
+  tf.registerKernel(adamwSimdConfig());
   registered = true;
   return SIMD_KERNEL_NAMES;
 }

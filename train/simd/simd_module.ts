@@ -52,9 +52,13 @@ export interface SimdExports {
   /** (x, filter, bias or 0, relu, y, n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left, scratch) */
   conv2d_forward(...args: number[]): void;
   // Threaded build (csrc/threaded_tasks.c); tasks take (ctl, ...args, thread).
-  conv_dw_task(...args: number[]): void;
+  /** (x, dy, dw, n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left, parts, slotPositions,
+   * scratch): dW as the ordered sum of fixed slots (see dwSlotPositions). */
+  conv2d_backprop_filter_slots(...args: number[]): void;
+  /** dw[i] = sum over s in order of parts[s * partFloats + i], for i < len. */
+  sum_slots(dw: number, parts: number, partFloats: number, len: number, slots: number): void;
+  conv_dw_slot_task(...args: number[]): void;
   conv_dw_rows_task(...args: number[]): void;
-  sum_parts(ctl: number, parts: number, partFloats: number, len: number, threads: number): void;
   /** c = act(c + bias) row by row; bias may be 0. */
   bias_activation(c: number, rows: number, cols: number, bias: number, relu: number): void;
   conv_dx_pack(wt: number, bp: number, cin: number, cout: number, kh: number, kw: number): void;
@@ -69,6 +73,11 @@ export interface SimdExports {
   batch_norm_train_forward(...args: number[]): void;
   /** (dy, x, gamma, mean, variance, dmean, dvariance, rows, cols, eps, dx, dgamma, dbeta, scratch) */
   batch_norm_train_backward(...args: number[]): void;
+  /**
+   * (p, g, m, v, n, decay, beta1, 1-beta1, beta2, 1-beta2, bc2Sqrt, eps, stepSize, pOut, mOut,
+   * vOut): one AdamW step over n floats into new buffers (csrc/adamw.c).
+   */
+  adamw_update(...args: number[]): void;
   /** out[j] = scale * sum_i x[i*cols + j]; scratch holds cols floats. */
   sum_leading(
     x: number,

@@ -38,7 +38,7 @@ const MAX_THREADS = 8;
 
 /** Task entry points a job may name (indexes are shared with the worker). */
 export const TASKS = [
-  "conv_dw_task",
+  "conv_dw_slot_task",
   "conv_dw_rows_task",
   "conv_dx_task",
   "conv_fwd_task",

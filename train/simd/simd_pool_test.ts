@@ -62,9 +62,11 @@ function pooled(pool: SimdPool, g: Geometry, callerWorks: boolean, seed: number)
   const fwdWorker = pool.worked(1);
 
   const len = kh * kw * cin * cout;
-  const parts = pool.alloc(t * len * 4);
+  const slotPositions = 256;
+  const slots = Math.ceil((n * oh * ow) / slotPositions);
+  const parts = pool.alloc(slots * len * 4);
   const dwScratch = pool.alloc(t * e.conv2d_backprop_filter_scratch_floats() * 4);
-  pool.run("conv_dw_task", [
+  pool.run("conv_dw_slot_task", [
     x,
     dy,
     parts,
@@ -72,10 +74,10 @@ function pooled(pool: SimdPool, g: Geometry, callerWorks: boolean, seed: number)
     ...g,
     dwScratch,
     e.conv2d_backprop_filter_scratch_floats(),
-    256,
+    slotPositions,
   ], callerWorks);
   const dwWorker = pool.worked(1);
-  e.sum_parts(pool.ctl, parts, len, len, t);
+  e.sum_slots(parts, parts, len, len, slots);
   const dwRows = pool.alloc(len * 4);
   pool.run("conv_dw_rows_task", [
     x,
