@@ -55,8 +55,9 @@ if [ "$total" -gt $((64 * 1048576)) ]; then
   exit 1
 fi
 cat <<'EOF'
-device call (one shot, ~4-6 min on the machine plus its start):
+device call (one shot, ~5 min on the machine, under 7 at worst, plus its start):
   run(command="bash scripts/gpu_check.sh", carry=[".gl", ".device_pack"], timeout_s=480)
-results come back under $OUT: gpu_check.json (merged), gpu_check.log, tfjs_webgpu.json,
-torch_cuda.json, setup_gpu.txt, nvidia_smi.txt
+results come back under $OUT (see docs/device/README.md): gpu_check.json (merged, with
+findings), gpu_check.log, tfjs_adapter.json, tfjs_webgpu.json, torch_cuda.json, system.txt,
+setup_gpu.txt
 EOF

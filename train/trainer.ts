@@ -504,8 +504,9 @@ async function trainStep(
     }, variables);
     let toApply = grads;
     if (config.clipGrad > 0) {
-      toApply = clipGradNorm(grads, config.clipGrad).grads;
-      tf.dispose(Object.values(grads));
+      const clipped = clipGradNorm(grads, config.clipGrad); // on the device: no read back
+      toApply = clipped.grads;
+      tf.dispose([clipped.norm, ...Object.values(grads)]);
     }
     optimizer.applyGradients(toApply);
     tf.dispose([x, y, ...Object.values(toApply)]);
