@@ -245,6 +245,23 @@ Deno.test("every error code of /v1/classify, as JSON with a stable code", async 
       "invalid_parameter",
     ],
     [
+      // a well-formed upload cut off before its closing delimiter (a dropped connection)
+      "multipart cut off before the closing delimiter",
+      {
+        body: '--zzz\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\n' +
+          "Content-Type: image/png\r\n\r\n\x89PNG\r\n",
+        headers: { "Content-Type": "multipart/form-data; boundary=zzz" },
+      },
+      400,
+      "invalid_multipart",
+    ],
+    [
+      "multipart without a boundary parameter",
+      { body: "--zzz\r\n--zzz--\r\n", headers: { "Content-Type": "multipart/form-data" } },
+      400,
+      "invalid_multipart",
+    ],
+    [
       "malformed multipart",
       {
         body: "--nope\r\nbroken",

@@ -15,9 +15,42 @@ function isMultipart(req: Request): boolean {
   return type.split(";")[0].trim().toLowerCase() === "multipart/form-data";
 }
 
+/** The boundary parameter of a multipart content type (quoted or not), or null. */
+export function multipartBoundary(contentType: string): string | null {
+  const m = /;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  return m === null ? null : (m[1] ?? m[2]);
+}
+
+/** Whether `body` holds the closing delimiter `--boundary--` of its multipart encoding. */
+function hasClosingDelimiter(body: Uint8Array, boundary: string): boolean {
+  const delimiter = new TextEncoder().encode(`--${boundary}--`);
+  // The close delimiter is near the end (only an epilogue may follow), so search backwards.
+  outer: for (let at = body.length - delimiter.length; at >= 0; at--) {
+    for (let i = 0; i < delimiter.length; i++) {
+      if (body[at + i] !== delimiter[i]) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
 async function parseForm(req: Request): Promise<FormData> {
+  const type = req.headers.get("content-type") ?? "";
+  const boundary = multipartBoundary(type);
+  if (boundary === null) {
+    throw new EdgeError("invalid_multipart", "multipart/form-data without a boundary parameter");
+  }
+  const body = new Uint8Array(await req.arrayBuffer());
+  // Deno's parser accepts a body cut off before its closing delimiter and returns the parts it
+  // saw, so a truncated upload would read as "no image" instead of as a broken request.
+  if (!hasClosingDelimiter(body, boundary)) {
+    throw new EdgeError(
+      "invalid_multipart",
+      `malformed multipart body: no closing delimiter '--${boundary}--' (cut off?)`,
+    );
+  }
   try {
-    return await req.formData();
+    return await new Response(body, { headers: { "content-type": type } }).formData();
   } catch (e) {
     throw new EdgeError("invalid_multipart", `malformed multipart body: ${(e as Error).message}`);
   }
