@@ -116,14 +116,20 @@ async function main(): Promise<void> {
       });
     } catch { /* signals are not available on every platform (Deno Deploy) */ }
   }
-  let loaded: ServedModel;
-  try {
-    loaded = await loadModel(config);
-  } catch (e) {
+  // The model load (read, ORT session, warm-up run) and the decoders' WASM compilation overlap:
+  // both are mostly waiting on compilation, which V8 does off the main thread.
+  const [outcome, failures] = await Promise.all([
+    loadModel(config).then(
+      (model) => ({ model }),
+      (e: Error) => ({ error: e }),
+    ),
+    warmDecoders(),
+  ]);
+  if ("error" in outcome) {
     await server.shutdown();
-    return fail((e as Error).message);
+    return fail(outcome.error.message);
   }
-  const failures = await warmDecoders();
+  const loaded = outcome.model;
   if (failures.length > 0) {
     // The model serves the formats that do decode, but /readyz stays 503 so that a load
     // balancer or orchestrator sends traffic elsewhere and someone looks at this line.
