@@ -8,6 +8,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { fedByInputOnly, inputConv2d } from "./input_conv2d.ts";
 import { torchBatchNorm } from "./torch_batch_norm.ts";
 import { type InitSeeds, kaimingNormalFanOut, torchDefaultUniform, zeros } from "./torch_init.ts";
 
@@ -59,7 +60,9 @@ export function conv2d(x: Sym, spec: Conv2dSpec, seeds: InitSeeds): Sym {
   const p = torchPadding(x, spec.name, spec.kernel, stride, spec.padding ?? 0);
   const fanIn = channels(x) * spec.kernel * spec.kernel;
   const fanOut = spec.filters * spec.kernel * spec.kernel;
-  const layer = tf.layers.conv2d({
+  // A conv fed by the model input only (the stem) never needs its input gradient.
+  const make = fedByInputOnly(p.x) ? inputConv2d : tf.layers.conv2d;
+  const layer = make({
     name: spec.name,
     filters: spec.filters,
     kernelSize: spec.kernel,
