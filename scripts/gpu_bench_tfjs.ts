@@ -1,7 +1,8 @@
 /**
  * `deno run -A scripts/gpu_bench_tfjs.ts [--backend webgpu] [--configs simple_cnn:32:128,...]
- *   [--steps 10] [--warmup 2] [--budget-s 200] [--diag simple_cnn:32:8,simple_cnn:32:128]
- *   [--no-check] [--no-probe] [--no-diag] [--out gpu_tfjs.json] [--adapter-out adapter.json]`
+ *   [--steps 10] [--off-configs simple_cnn:32:128,...] [--off-steps 2] [--warmup 2]
+ *   [--budget-s 200] [--diag simple_cnn:32:8,simple_cnn:32:128] [--no-check] [--no-probe]
+ *   [--no-diag] [--out gpu_tfjs.json] [--adapter-out adapter.json]`
  * `deno run -A scripts/gpu_bench_tfjs.ts --adapter-only [--adapter-out adapter.json]`
  *
  * The tfjs half of scripts/gpu_check.sh. It diagnoses as well as times, in this order, rewriting
@@ -11,15 +12,20 @@
  *    is a software fallback, limits, features, the Vulkan/Deno environment; then the adapter
  *    and features of the device tfjs itself opened.
  * 2. probe (scripts/webgpu_probe.ts): raw WebGPU map round trip, per-dispatch cost, FMA GFLOP/s.
- * 3. check: first-step loss and gradients of SimpleCNN (16 px, batch 16) vs the tfjs cpu backend.
- * 4. diagnosis: traced steps of each --diag config (small and large batch: per-op overhead vs
+ * 3. check: first-step loss and gradients of SimpleCNN (16 px, batch 16) vs the tfjs cpu backend,
+ *    with edgeclass's webgpu patches (train/webgpu/) as chooseBackend leaves them (on unless
+ *    EDGECLASS_WEBGPU_PATCHES=0).
+ * 4. diagnosis: traced steps of each --diag config (at two batch sizes: per-op overhead vs
  *    compute), with the WebGPU calls of each step counted and timed
  *    (scripts/webgpu_call_stats.ts); then, at the last --diag config, `tf.time` of one step
  *    (summed GPU kernel time from timestamp queries vs wall) and `tf.profile` of one step (top
- *    kernels by kernelTimeMs), and steps under tfjs flag variants (submit batching, CPU forward).
+ *    kernels by kernelTimeMs).
  * 5. rows: training-step times (train-mode forward, cross-entropy, backward, AdamW) of each
- *    --configs entry; a config not started within --budget-s is skipped, one running past it
- *    stops after its current step (`truncated`).
+ *    --off-configs entry with the patches off (tfjs's stock uploads and Conv2DBackpropFilter;
+ *    --off-steps timed steps), then of each --configs entry (`patches` as in 3.). A config not
+ *    started within --budget-s, or whose predicted steps (scaled from a smaller finished config
+ *    of its arch) would not end within it, is skipped; one running past it stops after its
+ *    current step (`truncated`).
  *
  * Each step ends with an async read of the loss, so the GPU has finished the step when its time
  * is taken. Runs here on llvmpipe (slow) and, bundled by scripts/pack_for_device.sh, on the lent
@@ -41,8 +47,11 @@ import {
   webgpuTargets,
 } from "./webgpu_call_stats.ts";
 import { probeWebgpu } from "./webgpu_probe.ts";
+import { webgpuPatchesActive } from "../train/webgpu/webgpu_patches.ts";
 
 const NUM_CLASSES = 9;
+/** Set to "0" for the --off-configs rows (see train/webgpu/webgpu_patches.ts). */
+const PATCHES_ENV = "EDGECLASS_WEBGPU_PATCHES";
 
 /** One `arch:size:batch` entry of --configs. */
 interface BenchConfig {
@@ -53,6 +62,8 @@ interface BenchConfig {
 
 /** One config's outcome. */
 export interface BenchRow extends BenchConfig {
+  /** Whether edgeclass's webgpu patches (train/webgpu/webgpu_patches.ts) were on. */
+  patches: "on" | "off";
   /** "running" while its steps go on (what a killed process leaves in the file). */
   status: "ok" | "failed" | "skipped" | "running";
   /** Times of the timed steps, ms (after the warm-up steps). */
@@ -289,13 +300,15 @@ function callsLine(t: StepTrace): string {
   return `${t.ms} ms: ${c.dispatches} dispatches, ${c.submits} submits (${r2(c.submitMs)} ms), ` +
     `${c.mapAsyncs} mapAsync (${r2(c.mapAsyncMs)} ms), ${c.pipelinesCreated} pipelines ` +
     `(${r2(c.pipelineMs)} ms), ${c.buffersCreated} createBuffer, ${c.bindGroupsCreated} ` +
-    `bind groups, ${c.writeBuffers} writeBuffer; WebGPU sync calls ${c.syncApiMs} ms, ` +
+    `bind groups, ${c.writeBuffers} writeBuffer, ${c.mappedRanges} getMappedRange ` +
+    `(${r2(c.mappedRangeMs)} ms); WebGPU sync calls ${c.syncApiMs} ms, ` +
     `other JS ${c.otherMs} ms`;
 }
 
 /** Times `warmup + steps` training steps of one config; stops early past `deadline`. */
 async function benchConfig(
   c: BenchConfig,
+  patches: BenchRow["patches"],
   warmup: number,
   steps: number,
   rec: CallRecorder,
@@ -306,7 +319,7 @@ async function benchConfig(
   try {
     const times: number[] = [];
     const losses: number[] = [];
-    const row: BenchRow = { ...c, status: "running" };
+    const row: BenchRow = { ...c, patches, status: "running" };
     for (let i = 0; i < warmup + steps; i++) {
       const t = await traceStep(s, rec);
       times.push(t.ms);
@@ -337,6 +350,23 @@ async function benchConfig(
   } finally {
     s.dispose();
   }
+}
+
+/**
+ * A step's expected time for `c` from the last finished row of the same arch and patch state,
+ * scaled by pixels x batch (compute-bound; per-op overhead makes it an overestimate); null when
+ * there is no such row.
+ */
+export function predictStepMs(
+  c: BenchConfig,
+  patches: BenchRow["patches"],
+  rows: readonly BenchRow[],
+): number | null {
+  const r = rows.findLast((r) =>
+    r.arch === c.arch && r.patches === patches && r.medianMs !== undefined
+  );
+  if (r === undefined) return null;
+  return r.medianMs! * (c.size * c.size * c.batch) / (r.size * r.size * r.batch);
 }
 
 // -------------------------------------------------------------------------------- diagnosis
@@ -379,13 +409,6 @@ function summarizeProfile(info: Awaited<ReturnType<typeof tf.profile>>): Record<
     slowest,
   };
 }
-
-/** tfjs flag settings tried at the large diagnosis batch. */
-const FLAG_VARIANTS: Record<string, Record<string, number | boolean>> = {
-  "submit every dispatch": { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 1 },
-  "submit only at reads": { WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE: 1_000_000 },
-  "no CPU forwarding": { WEBGPU_CPU_FORWARD: false },
-};
 
 async function diagnose(
   configs: BenchConfig[],
@@ -481,33 +504,6 @@ async function diagnose(
       out.profile = { error: errorText(err) };
     }
     await save(out);
-    const flagsOut: Record<string, unknown> = {};
-    out.flagVariants = flagsOut;
-    for (const [name, flags] of Object.entries(FLAG_VARIANTS)) {
-      if (performance.now() > deadline) {
-        flagsOut[name] = { skipped: "diagnosis time budget spent" };
-        continue;
-      }
-      const saved = Object.fromEntries(Object.keys(flags).map((k) => [k, tf.env().get(k)]));
-      try {
-        for (const [k, v] of Object.entries(flags)) tf.env().set(k, v);
-        const warm = await traceStep(s, rec);
-        const traces = [await traceStep(s, rec), await traceStep(s, rec)];
-        flagsOut[name] = {
-          flags,
-          config: lastLabel,
-          firstMs: warm.ms,
-          medianMs: r2(median(traces.map((t) => t.ms))),
-          steps: traces,
-        };
-        log(`flags ${name} ${JSON.stringify(flags)}: ${callsLine(traces[1])}`);
-      } catch (err) {
-        flagsOut[name] = { flags, error: errorText(err) };
-      } finally {
-        for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
-      }
-      await save(out);
-    }
     return out;
   } finally {
     last?.dispose();
@@ -566,6 +562,8 @@ async function main(args: string[]): Promise<number> {
   );
   const diagConfigs = parseConfigs(flag(args, "--diag", "simple_cnn:32:8,simple_cnn:32:128"));
   const steps = Number(flag(args, "--steps", "10"));
+  const offConfigs = parseConfigs(flag(args, "--off-configs", ""));
+  const offSteps = Number(flag(args, "--off-steps", "2"));
   const warmup = Number(flag(args, "--warmup", "2"));
   const budgetS = Number(flag(args, "--budget-s", "200"));
   const outPath = flag(args, "--out", "gpu_tfjs.json");
@@ -577,6 +575,7 @@ async function main(args: string[]): Promise<number> {
     backend,
     adapter,
     steps,
+    offSteps,
     warmup,
     budgetS,
     done: false,
@@ -597,6 +596,7 @@ async function main(args: string[]): Promise<number> {
     return 1;
   }
   report.reasons = reasons;
+  report.patches = webgpuPatchesActive() ? "on" : "off";
   report.tfjsDevice = tfjsDeviceInfo();
   if (adapterOut !== "") await writeJson(adapterOut, { ...adapter, tfjsDevice: report.tfjsDevice });
   await save();
@@ -637,36 +637,64 @@ async function main(args: string[]): Promise<number> {
 
   const rows: BenchRow[] = [];
   report.rows = rows;
-  for (const c of configs) {
-    const label = `${c.arch} ${c.size}px batch ${c.batch}`;
-    if (performance.now() > deadline) {
-      rows.push({ ...c, status: "skipped", error: `time budget of ${budgetS} s spent` });
-      console.error(`${label}: skipped (budget)`);
-      await save();
-      continue;
-    }
-    const i = rows.length;
-    rows.push({ ...c, status: "running" });
-    await save();
-    try {
-      const row = await benchConfig(c, warmup, steps, rec, deadline, async (partial) => {
-        rows[i] = partial;
+  const runRows = async (list: BenchConfig[], n: number) => {
+    const patches = webgpuPatchesActive() ? "on" : "off";
+    for (const c of list) {
+      const label = `${c.arch} ${c.size}px batch ${c.batch} [patches ${patches}]`;
+      const predicted = predictStepMs(c, patches, rows);
+      const left = deadline - performance.now();
+      const skip = left <= 0
+        ? `time budget of ${budgetS} s spent`
+        : predicted !== null && predicted * (warmup + 1) > left
+        ? `${warmup + 1} steps of a predicted ${Math.round(predicted)} ms would not end within ` +
+          `the ${Math.round(left / 1000)} s left`
+        : null;
+      if (skip !== null) {
+        rows.push({ ...c, patches, status: "skipped", error: skip });
+        console.error(`${label}: skipped (${skip})`);
         await save();
-      });
-      rows[i] = row;
-      console.error(
-        `${label}: ${row.medianMs} ms/step, ${row.imagesPerSecond} img/s ` +
-          `(first step ${row.firstStepMs} ms; loss ${row.firstLoss?.toFixed(3)} -> ` +
-          `${row.lastLoss?.toFixed(3)}; ${row.stepMs?.length} timed steps` +
-          `${row.truncated ? ", truncated by the budget" : ""}; ` +
-          `${row.lastStepCalls?.dispatches} dispatches/step)`,
-      );
-    } catch (err) {
-      rows[i] = { ...c, status: "failed", error: errorText(err) };
-      console.error(`${label}: FAILED: ${rows[i].error}`);
+        continue;
+      }
+      const i = rows.length;
+      rows.push({ ...c, patches, status: "running" });
+      await save();
+      try {
+        const row = await benchConfig(c, patches, warmup, n, rec, deadline, async (partial) => {
+          rows[i] = partial;
+          await save();
+        });
+        rows[i] = row;
+        console.error(
+          `${label}: ${row.medianMs} ms/step, ${row.imagesPerSecond} img/s ` +
+            `(first step ${row.firstStepMs} ms; loss ${row.firstLoss?.toFixed(3)} -> ` +
+            `${row.lastLoss?.toFixed(3)}; ${row.stepMs?.length} timed steps` +
+            `${row.truncated ? ", truncated by the budget" : ""}; ` +
+            `${row.lastStepCalls?.dispatches} dispatches/step, ` +
+            `${row.lastStepCalls?.mappedRanges} getMappedRange/step)`,
+        );
+      } catch (err) {
+        rows[i] = { ...c, patches, status: "failed", error: errorText(err) };
+        console.error(`${label}: FAILED: ${rows[i].error}`);
+      }
+      await save();
     }
-    await save();
+  };
+  if (offConfigs.length > 0) {
+    // The baseline first (short: it is slow), so a budget spent on the last --configs entries
+    // does not cost the comparison: tfjs's stock uploads and Conv2DBackpropFilter.
+    const saved = Deno.env.get(PATCHES_ENV);
+    Deno.env.set(PATCHES_ENV, "0");
+    try {
+      const r = await chooseBackend(backend, () => {});
+      report.reasonsPatchesOff = r.reasons;
+      await runRows(offConfigs, offSteps);
+    } finally {
+      if (saved === undefined) Deno.env.delete(PATCHES_ENV);
+      else Deno.env.set(PATCHES_ENV, saved);
+      await chooseBackend(backend, () => {});
+    }
   }
+  await runRows(configs, steps);
   report.callTotals = diffStats(rec.snapshot(), {});
   report.done = true;
   await save();

@@ -2,7 +2,7 @@
 # GPU check for the lent NVIDIA machine (see docs/device/README.md; scripts/pack_for_device.sh
 # prepares .gl/ and .device_pack/ here first). One device call runs it all:
 #
-#   run(command="bash scripts/gpu_check.sh", carry=[".gl", ".device_pack"], timeout_s=480)
+#   run(command="bash scripts/gpu_check.sh", carry=[".gl", ".device_pack"], timeout_s=420)
 #
 # 1. system.txt: nvidia-smi, the Vulkan loader (unpacked from the carried .debs: that machine
 #    has none) and NVIDIA ICD, the environment, vulkaninfo --summary where it exists.
@@ -13,26 +13,31 @@
 # 4. tfjs on WebGPU, the bundled scripts/gpu_bench_tfjs.ts: tfjs_adapter.json at once (adapter
 #    info, limits, features, env), then tfjs_webgpu.json rewritten after every part: raw WebGPU
 #    probe, gradient check vs the cpu backend, diagnosis (WebGPU calls per step at two batch
-#    sizes, tf.time, tf.profile, tfjs flag variants), timed configs (ResNet18 224 last; the
-#    budget stops what does not fit).
+#    sizes, tf.time, tf.profile), with edgeclass's webgpu patches on (train/webgpu/: writeBuffer
+#    uploads, tiled Conv2DBackpropFilter); then timed steps of the OFF configs with the patches
+#    off (tfjs's stock code, the baseline: 2 timed steps) and of the configs with them on
+#    (ResNet18 224 last; the budget and a step-time prediction skip what does not fit).
 # 5. scripts/setup_gpu.ts's report (setup_gpu.txt): the CUDA 11.2 / cuDNN 8 libraries
 #    tfjs-node-gpu would lack.
 # 6. gpu_check.json: all of it merged, tfjs/torch ratios and one finding per hypothesis.
-# Every part has its own time limit, so a hang in one leaves the others' results; about 5 min
-# in all, under 7 at worst. At most 7 files come back (the device tool returns 8).
+# Every part has its own time limit, so a hang in one leaves the others' results; about 3 min
+# in all, under 6 at worst. At most 7 files come back (the device tool returns 8).
 #
-# Here (no NVIDIA GPU) it also runs, on llvmpipe and CPU torch, with small configs (~2 min):
-#   OUT=/tmp/gpu_check GPU_CHECK_CONFIGS=simple_cnn:16:8 GPU_CHECK_DIAG=simple_cnn:16:2,simple_cnn:16:8 \
-#     GPU_CHECK_STEPS=1 GPU_CHECK_TFJS_S=150 bash scripts/gpu_check.sh
+# Here (no NVIDIA GPU) it also runs, on llvmpipe and CPU torch, with small configs (~1 min):
+#   OUT=/tmp/gpu_check GPU_CHECK_CONFIGS=simple_cnn:16:8 GPU_CHECK_OFF_CONFIGS=simple_cnn:16:8 \
+#     GPU_CHECK_DIAG=simple_cnn:16:2,simple_cnn:16:8 GPU_CHECK_STEPS=1 GPU_CHECK_OFF_STEPS=1 \
+#     GPU_CHECK_TFJS_S=150 bash scripts/gpu_check.sh
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT="${OUT:-/tmp/gpu_check_out}"
 mkdir -p "$OUT"
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
 CONFIGS="${GPU_CHECK_CONFIGS:-simple_cnn:32:128,resnet18:64:64,resnet18:224:64}"
+OFF_CONFIGS="${GPU_CHECK_OFF_CONFIGS:-simple_cnn:32:128,resnet18:64:64}"
 DIAG="${GPU_CHECK_DIAG:-simple_cnn:32:8,simple_cnn:32:128}"
 STEPS="${GPU_CHECK_STEPS:-5}"
-TFJS_S="${GPU_CHECK_TFJS_S:-250}" # hard limit of the tfjs process; its own budget ends 40 s earlier
+OFF_STEPS="${GPU_CHECK_OFF_STEPS:-2}"
+TFJS_S="${GPU_CHECK_TFJS_S:-200}" # hard limit of the tfjs process; its own budget ends 40 s earlier
 SYS="$OUT/system.txt"
 t0=$(date +%s)
 stamp() { echo "[$(($(date +%s) - t0)) s] $*"; }
@@ -40,7 +45,8 @@ stamp() { echo "[$(($(date +%s) - t0)) s] $*"; }
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp/xdg_runtime}"
 mkdir -p -m 700 "$XDG_RUNTIME_DIR"
 
-stamp "gpu_check: configs $CONFIGS, diagnosis $DIAG, $STEPS timed steps each, tfjs limit $TFJS_S s"
+stamp "gpu_check: configs $CONFIGS ($STEPS timed steps), patches off $OFF_CONFIGS ($OFF_STEPS)," \
+  "diagnosis $DIAG, tfjs limit $TFJS_S s"
 {
   echo "== nvidia-smi"
   timeout 20 nvidia-smi || echo "nvidia-smi unavailable"
@@ -131,7 +137,8 @@ if [ -n "$DENO" ]; then
   done
   stamp "tfjs on WebGPU"
   timeout -k 10 "$TFJS_S" "${tfjs[@]}" --backend webgpu --configs "$CONFIGS" --diag "$DIAG" \
-    --steps "$STEPS" --warmup 1 --budget-s $((TFJS_S - 40)) --out "$OUT/tfjs_webgpu.json" \
+    --steps "$STEPS" --off-configs "$OFF_CONFIGS" --off-steps "$OFF_STEPS" --warmup 1 \
+    --budget-s $((TFJS_S - 40)) --out "$OUT/tfjs_webgpu.json" \
     --adapter-out "$OUT/tfjs_adapter.json" 2>&1 | grep --line-buffered -v 'XDG_RUNTIME_DIR\|^$'
   stamp "tfjs exit status ${PIPESTATUS[0]} (124: killed at the ${TFJS_S} s limit)"
   timeout 20 "$DENO" run -A --no-config scripts/setup_gpu.ts >"$OUT/setup_gpu.txt" 2>&1
@@ -159,6 +166,7 @@ for r in tfjs.get("rows", []):
     t = torch_fp32.get(key(r))
     if r.get("medianMs") and t and t.get("status") == "ok":
         compare.append({"arch": r["arch"], "size": r["size"], "batch": r["batch"],
+                        "patches": r.get("patches"),
                         "tfjsWebgpuMs": r["medianMs"], "tfjsSteps": len(r.get("stepMs", [])),
                         "tfjsStatus": r["status"], "torchFp32Ms": t["medianMs"],
                         "torchSpeedup": round(r["medianMs"] / t["medianMs"], 2)})
@@ -180,7 +188,8 @@ if big:
     steps = d["steps"]
     ms = sorted(s["ms"] for s in steps)[len(steps) // 2]
     c = steps[-1]["calls"]
-    findings["step"] = {"config": label, "medianMs": ms, "callsPerStep": c}
+    findings["step"] = {"config": label, "patches": tfjs.get("patches"), "medianMs": ms,
+                        "callsPerStep": c}
     findings["b_map_latency"] = {
         "probeRoundTripMs": (probe.get("roundTrip") or {}).get("medianMs"),
         "mapAsyncsPerStep": c.get("mapAsyncs"), "mapAsyncMsPerStep": c.get("mapAsyncMs"),
@@ -200,14 +209,31 @@ findings["f_gpu_kernel_time"] = {"tfTime": diag.get("time"),
     "profileTop": ((diag.get("profile") or {}).get("top") or [])[:8],
     "profileTotalKernelMs": (diag.get("profile") or {}).get("totalKernelMs")}
 findings["batch_scaling"] = diag.get("batchScaling")
-findings["flag_variants"] = {k: v.get("medianMs", v.get("error") or v.get("skipped"))
-                             for k, v in (diag.get("flagVariants") or {}).items()}
+# g. edgeclass's webgpu patches (writeBuffer uploads, tiled Conv2DBackpropFilter): off vs on
+by_patches = {}
+for r in tfjs.get("rows", []):
+    by_patches.setdefault(key(r), {})[r.get("patches")] = r
+patches = []
+for (arch, size, batch), p in by_patches.items():
+    off, on = p.get("off") or {}, p.get("on") or {}
+    def calls(r, k):
+        return (r.get("lastStepCalls") or {}).get(k)
+    entry = {"config": f"{arch}:{size}:{batch}", "offMs": off.get("medianMs"),
+             "onMs": on.get("medianMs"), "offStatus": off.get("status"),
+             "onStatus": on.get("status"),
+             "getMappedRangePerStep": [calls(off, "mappedRanges"), calls(on, "mappedRanges")],
+             "createBufferPerStep": [calls(off, "buffersCreated"), calls(on, "buffersCreated")]}
+    if off.get("medianMs") and on.get("medianMs"):
+        entry["speedup"] = round(off["medianMs"] / on["medianMs"], 2)
+    patches.append(entry)
+findings["g_patches_off_vs_on"] = patches
 report = {"tfjsWebgpu": tfjs, "torch": torch, "adapter": adapter, "compare": compare,
           "findings": findings}
 with open(os.path.join(out, "gpu_check.json"), "w") as f:
     json.dump(report, f, indent=2)
 for c in compare:
-    print(f"{c['arch']} {c['size']}px b{c['batch']}: tfjs webgpu {c['tfjsWebgpuMs']} ms/step "
+    print(f"{c['arch']} {c['size']}px b{c['batch']} patches {c['patches']}: tfjs webgpu "
+          f"{c['tfjsWebgpuMs']} ms/step "
           f"({c['tfjsSteps']} steps), torch fp32 on {torch.get('device')} {c['torchFp32Ms']} "
           f"ms/step (ratio {c['torchSpeedup']})")
 check = tfjs.get("check") or {}

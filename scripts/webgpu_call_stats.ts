@@ -160,6 +160,9 @@ export function summarizeStats(d: CallStats): Record<string, number> {
     submitMs: get("GPUQueue.submit").ms,
     mapAsyncs: get("GPUBuffer.mapAsync").calls,
     mapAsyncMs: get("GPUBuffer.mapAsync").ms,
+    // tfjs's stock uploads map buffers: under Deno's wgpu each call waits for queued GPU work
+    mappedRanges: get("GPUBuffer.getMappedRange").calls,
+    mappedRangeMs: get("GPUBuffer.getMappedRange").ms,
     pipelinesCreated: get("GPUDevice.createComputePipeline").calls +
       get("GPUDevice.createComputePipelineAsync").calls,
     shaderModulesCreated: get("GPUDevice.createShaderModule").calls,

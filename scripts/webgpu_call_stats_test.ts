@@ -108,9 +108,11 @@ Deno.test("diffStats keeps only what changed and summarizeStats totals it", () =
     "GPUDevice.createBuffer": { calls: 5, ms: 2, bytes: 100 },
     "GPUBuffer.mapAsync": { calls: 1, ms: 10, bytes: 0 },
     "GPUComputePassEncoder.dispatchWorkgroups": { calls: 30, ms: 0.5, bytes: 0 },
+    "GPUBuffer.getMappedRange": { calls: 4, ms: 20, bytes: 0 },
   };
   const d = diffStats(after, before);
   assert.deepEqual(Object.keys(d).sort(), [
+    "GPUBuffer.getMappedRange",
     "GPUBuffer.mapAsync",
     "GPUComputePassEncoder.dispatchWorkgroups",
     "GPUQueue.submit",
@@ -121,7 +123,9 @@ Deno.test("diffStats keeps only what changed and summarizeStats totals it", () =
   assert.equal(s.submits, 2);
   assert.equal(s.mapAsyncs, 1);
   assert.equal(s.mapAsyncMs, 10);
-  assert.equal(s.syncApiMs, 3.5); // map waits are not synchronous API time
+  assert.equal(s.mappedRanges, 4);
+  assert.equal(s.mappedRangeMs, 20);
+  assert.equal(s.syncApiMs, 23.5); // map waits are not synchronous API time; getMappedRange is
   assert.equal(s.pipelinesCreated, 0);
 });
 

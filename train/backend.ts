@@ -17,6 +17,7 @@ import { defaultThreadCount } from "./simd/simd_pool.ts";
 import { summarizeCudaLibReport } from "./cuda_libs.ts";
 import { explainNodeLoadFailure } from "./explain_node_load_failure.ts";
 import { probeCudaLibs } from "./probe_cuda_libs.ts";
+import { applyWebgpuPatches } from "./webgpu/webgpu_patches.ts";
 
 export { tf };
 
@@ -248,7 +249,10 @@ async function tryWebgpu(): Promise<Attempt> {
     (fallback ? " is a software fallback: expect it to be slower than wasm" : "");
   // Imported lazily: importing registers a high-priority backend we only want on request.
   await import("@tensorflow/tfjs-backend-webgpu");
-  return await activate("webgpu", detail);
+  const outcome = await activate("webgpu", detail);
+  if (typeof outcome === "string") return outcome;
+  // writeBuffer uploads + tiled Conv2DBackpropFilter; EDGECLASS_WEBGPU_PATCHES=0 turns them off
+  return { detail: `${detail}; ${applyWebgpuPatches(tf.backend())}` };
 }
 
 async function exists(url: URL): Promise<boolean> {
