@@ -55,8 +55,8 @@ if [ "$total" -gt $((64 * 1048576)) ]; then
   exit 1
 fi
 cat <<'EOF'
-device call (one shot, ~5 min on the machine, under 7 at worst, plus its start):
-  run(command="bash scripts/gpu_check.sh", carry=[".gl", ".device_pack"], timeout_s=480)
+device call (one shot, ~1.5-3.5 min on the machine, under 6 at worst, plus its start):
+  run(command="bash scripts/gpu_check.sh", carry=[".gl", ".device_pack"], timeout_s=420)
 results come back under $OUT (see docs/device/README.md): gpu_check.json (merged, with
 findings), gpu_check.log, tfjs_adapter.json, tfjs_webgpu.json, torch_cuda.json, system.txt,
 setup_gpu.txt
