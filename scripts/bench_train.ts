@@ -1,5 +1,6 @@
 /**
- * `deno run -A scripts/bench_train.ts [--rounds N] [--steps N] [--models simple_cnn,resnet18]
+ * `deno run -A scripts/bench_train.ts [--rounds N] [--steps N]
+ *   [--models simple_cnn,resnet18,efficientnet_b0]
  *   [--variants torch,wasm,wasm_simd,cpu] [--cpu-resnet] [--out bench/train.json]`
  *
  * Training throughput (images/s) of one optimisation step (train-mode forward, cross-entropy,
@@ -28,12 +29,11 @@ import * as tf from "@tensorflow/tfjs";
 import { chooseBackend } from "../train/backend.ts";
 import { AdamW } from "../train/adamw.ts";
 import { crossEntropy } from "../train/loss.ts";
-import { resnet18 } from "../train/models/resnet18.ts";
-import { simpleCnn } from "../train/models/simple_cnn.ts";
+import { buildModel } from "../train/models/build_model.ts";
 import { simdKernelsRegistered } from "../train/simd/register_simd_kernels.ts";
 
 type Variant = "torch" | "torch_1t" | "wasm" | "wasm_simd" | "wasm_simd_1t" | "cpu";
-type ModelName = "simple_cnn" | "resnet18";
+type ModelName = "simple_cnn" | "resnet18" | "efficientnet_b0";
 
 interface ModelSetup {
   name: ModelName;
@@ -44,6 +44,7 @@ interface ModelSetup {
 const MODELS: Record<ModelName, ModelSetup> = {
   simple_cnn: { name: "simple_cnn", size: 32, batch: 128 },
   resnet18: { name: "resnet18", size: 64, batch: 64 },
+  efficientnet_b0: { name: "efficientnet_b0", size: 64, batch: 32 },
 };
 
 const NUM_CLASSES = 9;
@@ -66,9 +67,7 @@ async function runChild(variant: Variant, setup: ModelSetup, steps: number): Pro
     throw new Error(`${variant}: EDGECLASS_SIMD did not select the kernels it names`);
   }
   const { size, batch } = setup;
-  const model = setup.name === "simple_cnn"
-    ? simpleCnn(NUM_CLASSES, size, 1)
-    : resnet18(NUM_CLASSES, size, 1);
+  const model = buildModel({ arch: setup.name, numClasses: NUM_CLASSES, inputSize: size, seed: 1 });
   const optimizer = new AdamW({ lr: 1e-3, weightDecay: 1e-4 });
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const x = tf.randomNormal([batch, size, size, 3], 0, 1, "float32", 1);
@@ -159,7 +158,7 @@ async function main(): Promise<void> {
   }
   const rounds = Number(flag("--rounds", "3"));
   const steps = Number(flag("--steps", "3"));
-  const models = flag("--models", "simple_cnn,resnet18").split(",") as ModelName[];
+  const models = flag("--models", "simple_cnn,resnet18,efficientnet_b0").split(",") as ModelName[];
   const variants = flag("--variants", "torch,torch_1t,wasm,wasm_simd,wasm_simd_1t,cpu")
     .split(",") as Variant[];
   const cpuResnet = Deno.args.includes("--cpu-resnet");

@@ -3,7 +3,7 @@
 and data as the tfjs side and prints one JSON object on stdout.
 
 Usage: /usr/bin/python3 scripts/bench_train_torch.py <arch> <size> <batch> <steps> <threads>
-  arch: simple_cnn | resnet18 (the reference ports in scripts/torch_param_counts.py)
+  arch: simple_cnn | resnet18 | efficientnet_b0 (scripts/torch_param_counts.py build())
 Each step: forward in train mode, cross-entropy, backward, AdamW(lr 1e-3, wd 1e-4) update.
 """
 import json

@@ -15,6 +15,10 @@ import {
   conv2dSimdConfig,
   fusedConv2dSimdConfig,
 } from "./conv2d_simd.ts";
+import {
+  depthwiseBackpropFilterSimdConfig,
+  depthwiseBackpropInputSimdConfig,
+} from "./depthwise_simd.ts";
 import { maxPoolGradSimdConfig } from "./max_pool_grad_simd.ts";
 import { compileSimdModule } from "./simd_module.ts";
 import { SIMD_MT_WASM_URL } from "./simd_pool.ts";
@@ -28,6 +32,8 @@ export const SIMD_KERNEL_NAMES: readonly string[] = [
   tf.Conv2DBackpropFilter,
   tf.Conv2DBackpropInput,
   tf.MaxPoolGrad,
+  tf.DepthwiseConv2dNativeBackpropFilter,
+  tf.DepthwiseConv2dNativeBackpropInput,
   tf.Sum,
   tf.Mean,
   tf.BatchMatMul,
@@ -76,6 +82,10 @@ export function registerSimdKernels(): readonly string[] {
   tf.registerKernel(conv2dBackpropFilterSimdConfig(take(tf.Conv2DBackpropFilter)));
   tf.registerKernel(conv2dBackpropInputSimdConfig(take(tf.Conv2DBackpropInput)));
   tf.registerKernel(maxPoolGradSimdConfig(take(tf.MaxPoolGrad)));
+  tf.registerKernel(
+    depthwiseBackpropFilterSimdConfig(take(tf.DepthwiseConv2dNativeBackpropFilter)),
+  );
+  tf.registerKernel(depthwiseBackpropInputSimdConfig(take(tf.DepthwiseConv2dNativeBackpropInput)));
   tf.registerKernel(sumSimdConfig(required(tf.Sum)));
   tf.registerKernel(meanSimdConfig(required(tf.Mean)));
   tf.registerKernel(batchMatMulSimdConfig(required(tf.BatchMatMul)));
