@@ -39,8 +39,9 @@ int depthwise_backprop_filter_scratch_floats(int c, int kh, int kw) { return kh 
 /* dw [kh, kw, c] from x [n, h, w, c] and dy [n, oh, ow, c]; scratch: kh*kw*c floats. */
 EXPORT("depthwise_backprop_filter")
 void depthwise_backprop_filter(const float* x, const float* dy, float* dw, int n, int h, int w,
-                               int c, int oh, int ow, int kh, int kw, int sh, int sw,
-                               int pad_top, int pad_left, float* scratch) {
+                               int c, int oh, int ow, int cout, int kh, int kw, int sh,
+                               int sw, int pad_top, int pad_left, float* scratch) {
+  (void)cout; /* = c: the argument order is conv2d's (ConvGeometry) */
   const int len = kh * kw * c;
   const int positions = n * oh * ow;
   __builtin_memset(dw, 0, sizeof(float) * len);
@@ -69,8 +70,9 @@ void depthwise_backprop_filter(const float* x, const float* dy, float* dw, int n
  * adds w * dy into its window, positions in order (so each dx element sums in a fixed order). */
 EXPORT("depthwise_backprop_input")
 void depthwise_backprop_input(const float* dy, const float* wt, float* dx, int n, int h, int w,
-                              int c, int oh, int ow, int kh, int kw, int sh, int sw, int pad_top,
-                              int pad_left) {
+                              int c, int oh, int ow, int cout, int kh, int kw, int sh, int sw,
+                              int pad_top, int pad_left) {
+  (void)cout; /* = c */
   __builtin_memset(dx, 0, sizeof(float) * n * h * w * c);
   const int positions = n * oh * ow;
   for (int p = 0; p < positions; p++) {

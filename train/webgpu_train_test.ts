@@ -17,37 +17,9 @@ import {
   type FirstStepSpec,
 } from "./first_step_gradients.ts";
 import { train, type TrainOptions } from "./trainer.ts";
+import { webgpuTestGate } from "./webgpu/webgpu_missing.ts";
 
-const REQUIRED = Deno.env.get("EDGECLASS_REQUIRE_WEBGPU") === "1";
-
-/** Null when a WebGPU adapter exists, else why not. */
-async function webgpuMissing(): Promise<string | null> {
-  const gpu = (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  if (gpu === undefined) return "navigator.gpu is undefined in this Deno";
-  try {
-    if (await gpu.requestAdapter() === null) {
-      return "navigator.gpu.requestAdapter() returned null (no GPU, no Vulkan driver: " +
-        "apt-get install mesa-vulkan-drivers gives the llvmpipe software adapter)";
-    }
-  } catch (err) {
-    return `requestAdapter() threw: ${err instanceof Error ? err.message : err}`;
-  }
-  return null;
-}
-
-const missing = await webgpuMissing();
-if (missing !== null) {
-  console.log(
-    `webgpu_train_test: ${
-      REQUIRED ? "EDGECLASS_REQUIRE_WEBGPU=1, so the tests FAIL" : "skipped"
-    }: ${missing}`,
-  );
-}
-const ignore = missing !== null && !REQUIRED;
-
-function requireWebgpu(): void {
-  if (missing !== null) assert.fail(`EDGECLASS_REQUIRE_WEBGPU=1 but ${missing}`);
-}
+const { ignore, requireWebgpu } = await webgpuTestGate("webgpu_train_test");
 
 const CLASSES = 9;
 const SIZE = 16;

@@ -41,7 +41,7 @@ export const G = {
 
 /**
  * Resolves NHWC conv geometry, or returns null for what the C kernels do not cover (dilation
- * other than 1).
+ * other than 1). With `depthwise`, filterShape is [KH, KW, C, M] and cout is C * M.
  */
 export function convGeometry(
   xShape: readonly number[], // [N, H, W, Cin]
@@ -50,6 +50,7 @@ export function convGeometry(
   pad: ConvPad,
   dimRoundingMode: "floor" | "round" | "ceil" | undefined,
   dilations: [number, number] | number = 1,
+  depthwise = false,
 ): ConvGeometry | null {
   const [dh, dw] = typeof dilations === "number" ? [dilations, dilations] : dilations;
   if (dh !== 1 || dw !== 1) return null;
@@ -60,7 +61,7 @@ export function convGeometry(
     1,
     pad,
     dimRoundingMode,
-    false,
+    depthwise,
     "channelsLast",
   );
   return [

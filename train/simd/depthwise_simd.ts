@@ -10,64 +10,23 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { type ConvGeometry, convGeometry, type ConvPad, G } from "./conv2d_geometry.ts";
 import { asWasmBackend, heapOffset, simdFor } from "./wasm_heap.ts";
 
-type Shape4 = [number, number, number, number];
-
-/** n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft: the C argument order. */
-type DepthwiseGeometry = [
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-  number,
-];
-
 /**
- * Geometry of a multiplier-1, dilation-1 depthwise convolution as tfjs resolves it (TF "same"
- * puts the odd padding pixel bottom/right), or null for what the C kernels do not cover.
+ * The C kernels' geometry (ConvGeometry, cout = C) of a multiplier-1, dilation-1 depthwise
+ * convolution, or null for what they do not cover.
  */
 export function depthwiseGeometry(
   xShape: readonly number[], // [N, H, W, C]
   filterShape: readonly number[], // [KH, KW, C, M]
   strides: [number, number] | number,
-  pad: tf.DepthwiseConv2dNativeAttrs["pad"],
+  pad: ConvPad,
   dimRoundingMode: "floor" | "round" | "ceil" | undefined,
   dilations: [number, number] | number,
-): DepthwiseGeometry | null {
-  const [dh, dw] = typeof dilations === "number" ? [dilations, dilations] : dilations;
-  if (dh !== 1 || dw !== 1 || filterShape[3] !== 1) return null;
-  const info = tf.backend_util.computeConv2DInfo(
-    xShape as Shape4,
-    filterShape as Shape4,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    true,
-    "channelsLast",
-  );
-  return [
-    info.batchSize,
-    info.inHeight,
-    info.inWidth,
-    info.inChannels,
-    info.outHeight,
-    info.outWidth,
-    info.filterHeight,
-    info.filterWidth,
-    info.strideHeight,
-    info.strideWidth,
-    info.padInfo.top,
-    info.padInfo.left,
-  ];
+): ConvGeometry | null {
+  if (filterShape[3] !== 1) return null;
+  return convGeometry(xShape, filterShape, strides, pad, dimRoundingMode, dilations, true);
 }
 
 function fallbackOr(
@@ -104,7 +63,7 @@ export function depthwiseBackpropFilterSimdConfig(fallback?: tf.KernelConfig): t
       if (g === null) return fallbackOr(fallback, name, args);
       const backend = asWasmBackend(args.backend);
       const simd = simdFor(backend);
-      const [, , , c, , , kh, kw] = g;
+      const [c, kh, kw] = [g[G.cin], g[G.kh], g[G.kw]];
       const dw = backend.makeOutput([...a.filterShape], "float32");
       simd.exports.depthwise_backprop_filter(
         heapOffset(backend, x),

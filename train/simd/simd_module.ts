@@ -49,9 +49,9 @@ export interface SimdExports {
   /** (x, dy, dx, n, h, w, c, oh, ow, fh, fw, sh, sw, padTop, padLeft) */
   max_pool_grad(...args: number[]): void;
   depthwise_backprop_filter_scratch_floats(c: number, kh: number, kw: number): number;
-  /** (x, dy, dw, n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft, scratch); multiplier 1 */
+  /** (x, dy, dw, n, h, w, c, oh, ow, c, kh, kw, sh, sw, padTop, padLeft, scratch); multiplier 1 */
   depthwise_backprop_filter(...args: number[]): void;
-  /** (dy, filter, dx, n, h, w, c, oh, ow, kh, kw, sh, sw, padTop, padLeft); multiplier 1 */
+  /** (dy, filter, dx, n, h, w, c, oh, ow, c, kh, kw, sh, sw, padTop, padLeft); multiplier 1 */
   depthwise_backprop_input(...args: number[]): void;
   conv2d_forward_scratch_floats(cin: number, cout: number, kh: number, kw: number): number;
   /** (x, filter, bias or 0, relu, y, n, h, w, cin, oh, ow, cout, kh, kw, sh, sw, top, left, scratch) */
