@@ -1,6 +1,8 @@
 /**
  * `deno task main`: the whole job on the built-in data, for a first look.
  *
+ * 0. builds the SIMD training kernels (`deno task build:wasm`) if they are missing and clang is
+ *    installed; without clang, training says so and runs on the stock (3-4x slower) kernels;
  * 1. trains SimpleCNN on the synthetic wafer maps (`deno task train`, flags passed through),
  *    which exports `runs/<name>/model.onnx`;
  * 2. renders one fresh wafer map per class (a seed the training set never used) into
@@ -38,6 +40,33 @@ async function step(title: string, args: string[]): Promise<string> {
   return text;
 }
 
+/** Builds .cache/edgeclass_simd*.wasm when missing and clang exists; never fails the job. */
+async function ensureSimdKernels(): Promise<void> {
+  const built = await Deno.stat(new URL("../.cache/edgeclass_simd_mt.wasm", import.meta.url))
+    .then(() => true, () => false);
+  if (built) return;
+  const clang = await new Deno.Command("clang", {
+    args: ["--version"],
+    stdout: "null",
+    stderr: "null",
+  })
+    .output().then((o) => o.success, () => false);
+  if (!clang) {
+    console.log(
+      "\n== SIMD training kernels not built (no clang): training uses the stock wasm kernels, " +
+        "3-4x slower.\n   For the fast ones: apt-get install -y clang lld && deno task build:wasm",
+    );
+    return;
+  }
+  console.log("\n== build the SIMD training kernels\n$ bash scripts/build_wasm.sh");
+  const out = await new Deno.Command("bash", {
+    args: [new URL("./build_wasm.sh", import.meta.url).pathname],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  if (!out.success) console.log("   build failed: training uses the stock wasm kernels");
+}
+
 async function writeSamples(dir: string, imageSize: number): Promise<string[]> {
   await Deno.mkdir(dir, { recursive: true });
   const opts = { ...DEFAULT_WAFER_OPTIONS, seed: SAMPLE_SEED, imageSize };
@@ -61,6 +90,7 @@ async function writeSamples(dir: string, imageSize: number): Promise<string[]> {
 async function main(argv: string[]): Promise<number> {
   // `--from-run <dir>` skips training and classifies with that run's model.
   const from = argv.indexOf("--from-run");
+  if (from < 0) await ensureSimdKernels();
   const trainOut = from >= 0 && argv[from + 1]
     ? `model: ${argv[from + 1].replace(/\/$/, "")}/model.onnx\n`
     : await step("train + export", ["run", "-A", "train/main.ts", ...argv]);
