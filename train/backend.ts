@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
 import { registerWasmKernels } from "./wasm_kernels.ts";
 import { registerSimdKernels } from "./simd/register_simd_kernels.ts";
-import { defaultThreadCount } from "./simd/simd_pool.ts";
+import { getSimdPool } from "./simd/simd_pool.ts";
 import { summarizeCudaLibReport } from "./cuda_libs.ts";
 import { explainNodeLoadFailure } from "./explain_node_load_failure.ts";
 import { probeCudaLibs } from "./probe_cuda_libs.ts";
@@ -208,7 +208,14 @@ async function tryWasm(): Promise<Attempt> {
     );
     return { detail: "stock SIMD kernels + extra gradient kernels (edgeclass kernels missing)" };
   }
-  const threads = defaultThreadCount();
+  // Start the pool's workers now and wait for them: a worker loads its module on the event
+  // loop, which a training step (synchronous kernels from start to end) never yields to, so a
+  // pool first created inside a step could run every chunk on this thread for many steps.
+  const pool = getSimdPool();
+  if (pool !== null && !(await pool.whenReady())) {
+    console.error("backend: SIMD worker threads did not start within 10 s; using this thread");
+  }
+  const threads = pool?.threads ?? 1;
   return {
     detail: `edgeclass SIMD128 training kernels, big convolutions on ${threads} thread${
       threads === 1 ? "" : "s"

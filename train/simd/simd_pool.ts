@@ -30,6 +30,7 @@ export const CTL_BYTE_OFFSET = 1024;
 const CTL_COUNTER = 0; // C: next chunk
 const CTL_WORKED = 1; // C: CTL_WORKED + t set once thread t did a chunk (up to 8 threads)
 const CTL_STATE = 16; // CTL_STATE + w: state of worker w (1-based)
+const CTL_READY = 24; // CTL_READY + w: 1 once worker w has its module instance and waits for jobs
 const CTL_TASK = 32; // index into TASKS
 const CTL_NARGS = 33;
 const CTL_ARGS = 34;
@@ -205,6 +206,28 @@ export class SimdPool {
     if (failure !== null) throw failure;
   }
 
+  /**
+   * Resolves once every worker has started and waits for jobs, or after `timeoutMs` (then with
+   * false). Jobs posted before that still complete, on the threads that are up (a worker that
+   * is still loading just misses them), so waiting is only about getting every core from the
+   * first step: starting a worker (module load, instantiation) takes longer than several
+   * convolutions.
+   */
+  async whenReady(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = performance.now() + timeoutMs;
+    for (let w = 1; w < this.threads; w++) {
+      const at = CTL_READY + w;
+      while (Atomics.load(this.#ctl, at) !== 1) {
+        const left = deadline - performance.now();
+        if (left <= 0) return false;
+        // A timer, not Atomics.waitAsync: the workers are unref'd and a pending waitAsync does
+        // not keep Deno's event loop alive, so nothing else would stop it from exiting.
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2, left)));
+      }
+    }
+    return true;
+  }
+
   /** Whether thread t did at least one chunk of the last run. */
   worked(thread: number): boolean {
     return Atomics.load(this.#ctl, CTL_WORKED + thread) === 1;
@@ -241,4 +264,4 @@ export function setSimdPool(pool: SimdPool | null | undefined): void {
 }
 
 /** Int32 control-block indexes the worker needs. */
-export const CTL_LAYOUT = { CTL_STATE, CTL_TASK, CTL_NARGS, CTL_ARGS };
+export const CTL_LAYOUT = { CTL_STATE, CTL_READY, CTL_TASK, CTL_NARGS, CTL_ARGS };

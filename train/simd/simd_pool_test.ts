@@ -210,3 +210,17 @@ Deno.test("defaultThreadCount follows EDGECLASS_SIMD_THREADS", () => {
     else Deno.env.set("EDGECLASS_SIMD_THREADS", before);
   }
 });
+
+Deno.test("SimdPool.whenReady resolves true once every worker is up, false on timeout", async () => {
+  for (const threads of [2, 4]) {
+    const pool = new SimdPool(threads);
+    try {
+      // A worker takes milliseconds to load its module: not ready the moment it is created.
+      assert.equal(await pool.whenReady(0), false, `${threads} threads, no time to start`);
+      assert.equal(await pool.whenReady(10_000), true, `${threads} threads`);
+      assert.equal(await pool.whenReady(0), true, `${threads} threads, already up`);
+    } finally {
+      pool.close();
+    }
+  }
+});

@@ -13,6 +13,9 @@ function serve(init: WorkerInit): never {
   setStackPointer(instance, init.stackTop);
   const ctl = new Int32Array(init.memory.buffer, CTL_BYTE_OFFSET, 64);
   const at = CTL_LAYOUT.CTL_STATE + init.thread;
+  // Tell the pool this thread can take chunks from now on (SimdPool.whenReady).
+  Atomics.store(ctl, CTL_LAYOUT.CTL_READY + init.thread, 1);
+  Atomics.notify(ctl, CTL_LAYOUT.CTL_READY + init.thread);
   for (;;) {
     const state = Atomics.load(ctl, at);
     if (state !== JobState.POSTED) {
