@@ -49,52 +49,69 @@ static inline void add_floats(float* dst, const float* src, int len) {
 }
 
 /*
- * The contiguous run of col row p (window corner ih0, iw0, image offset base) that starts at
- * filter index q: returns its length (at most limit) and sets *src to its first element in x,
- * or to 0 for a run of zero padding. A window row fully inside the image is one run of kw*cin
- * floats; at the borders runs are single taps (cin floats).
+ * Walks col row p (window corner ih0, iw0, image offset base) from filter index q0 for len
+ * floats, run by run: a window row fully inside the image is one run of kw*cin floats, at the
+ * borders runs are single taps (cin floats), rows or taps outside the image are zero runs.
+ * add == 0: buf[k] = col[p, q0 + k] (zeros for padding);
+ * add == 1: x[position of col[p, q0 + k]] += buf[k], padding skipped (x is dx then).
+ * The cursor (kernel row r, offset rem in it) advances without divisions, which for 3-channel
+ * inputs (runs of 9 floats) cost as much as the copying.
  */
-static inline int col_run(const conv_shape* g, const float* x, int ih0, int iw0, int base, int q,
-                          int limit, const float** src) {
-  const int row_len = g->kw * g->cin;
-  const int r = q / row_len, rem = q % row_len;
-  const int ih = ih0 + r;
-  if ((unsigned)ih >= (unsigned)g->h) {
-    *src = 0;
-    return min_i(row_len - rem, limit);
+static inline void col_walk(const conv_shape* g, float* x, int ih0, int iw0, int base, int q0,
+                            int len, float* buf, int add) {
+  const int cin = g->cin, row_len = g->kw * cin;
+  const int inside_w = iw0 >= 0 && iw0 + g->kw <= g->w;
+  int r = q0 / row_len, rem = q0 - r * row_len;
+  for (int k = 0; k < len;) {
+    const int ih = ih0 + r;
+    if ((unsigned)ih >= (unsigned)g->h || inside_w) {
+      const int run = min_i(row_len - rem, len - k);
+      if ((unsigned)ih >= (unsigned)g->h) {
+        if (!add) __builtin_memset(buf + k, 0, sizeof(float) * run);
+      } else {
+        float* at = x + base + (ih * g->w + iw0) * cin + rem;
+        if (add) {
+          add_floats(at, buf + k, run);
+        } else {
+          copy_floats(buf + k, at, run);
+        }
+      }
+      k += run;
+      rem += run;
+    } else {
+      int s = rem / cin, c = rem - s * cin;
+      for (; k < len && s < g->kw; s++, c = 0) {
+        const int run = min_i(cin - c, len - k);
+        const int iw = iw0 + s;
+        if ((unsigned)iw < (unsigned)g->w) {
+          float* at = x + base + (ih * g->w + iw) * cin + c;
+          if (add) {
+            add_floats(at, buf + k, run);
+          } else {
+            copy_floats(buf + k, at, run);
+          }
+        } else if (!add) {
+          __builtin_memset(buf + k, 0, sizeof(float) * run);
+        }
+        k += run;
+        rem += run;
+      }
+    }
+    if (rem == row_len) {
+      r++;
+      rem = 0;
+    }
   }
-  if (iw0 >= 0 && iw0 + g->kw <= g->w) {
-    *src = x + base + (ih * g->w + iw0) * g->cin + rem;
-    return min_i(row_len - rem, limit);
-  }
-  const int s = rem / g->cin, c = rem % g->cin;
-  const int iw = iw0 + s;
-  *src = (unsigned)iw < (unsigned)g->w ? x + base + (ih * g->w + iw) * g->cin + c : 0;
-  return min_i(g->cin - c, limit);
 }
 
 void col_row(const conv_shape* g, const float* x, int ih0, int iw0, int base, int q0, int len,
              float* dst) {
-  for (int k = 0; k < len;) {
-    const float* src;
-    const int run = col_run(g, x, ih0, iw0, base, q0 + k, len - k, &src);
-    if (src) {
-      copy_floats(dst + k, src, run);
-    } else {
-      __builtin_memset(dst + k, 0, sizeof(float) * run);
-    }
-    k += run;
-  }
+  col_walk(g, (float*)x, ih0, iw0, base, q0, len, dst, 0);
 }
 
 void col_row_add(const conv_shape* g, float* dx, int ih0, int iw0, int base, int q0, int len,
                  const float* src) {
-  for (int k = 0; k < len;) {
-    const float* at;
-    const int run = col_run(g, dx, ih0, iw0, base, q0 + k, len - k, &at);
-    if (at) add_floats((float*)at, src + k, run);
-    k += run;
-  }
+  col_walk(g, dx, ih0, iw0, base, q0, len, (float*)src, 1);
 }
 
 /*

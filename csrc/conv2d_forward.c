@@ -63,30 +63,47 @@ void conv_fwd_range(const conv_shape* g, const float* x, const float* bp, const 
   const int kq = g->kh * g->kw * g->cin;
   const int cout = g->cout;
   const int nblocks = (cout + NC - 1) / NC;
-  for (int p = p_begin; p < p_end; p++) {
-    if (bias) {
-      __builtin_memcpy(y + p * cout, bias, sizeof(float) * cout);
-    } else {
-      __builtin_memset(y + p * cout, 0, sizeof(float) * cout);
-    }
-  }
+  /* One K block (small kq, e.g. a 3-channel first layer): the GEMM writes each y block once
+   * and bias + ReLU follow while it is in cache; a separate pass over y would cost as much as
+   * the arithmetic there. More blocks accumulate into y, which starts at the bias. */
+  const int single = kq <= KC;
+  const v128_t zero = wasm_f32x4_splat(0.0f);
   for (int ic = p_begin; ic < p_end; ic += MC) {
     const int mc = min_i(MC, p_end - ic);
+    float* block = y + ic * cout;
+    if (!single) {
+      for (int p = 0; p < mc; p++) {
+        if (bias) {
+          __builtin_memcpy(block + p * cout, bias, sizeof(float) * cout);
+        } else {
+          __builtin_memset(block + p * cout, 0, sizeof(float) * cout);
+        }
+      }
+    }
     for (int pc = 0; pc < kq; pc += KC) {
       const int kc = min_i(KC, kq - pc);
       pack_col(g, x, ic, mc, pc, kc, scratch);
       for (int jc = 0; jc < cout; jc += NC) {
         gemm_macro(mc, min_i(NC, cout - jc), kc, scratch,
-                   bp + ((pc / KC) * nblocks + jc / NC) * KC * NC, y + ic * cout + jc, cout, 1);
+                   bp + ((pc / KC) * nblocks + jc / NC) * KC * NC, block + jc, cout, !single);
       }
     }
-    if (relu) {
-      const v128_t zero = wasm_f32x4_splat(0.0f);
-      float* row = y + ic * cout;
-      const int len = mc * cout;
-      int i = 0;
-      for (; i + 4 <= len; i += 4) wasm_v128_store(row + i, wasm_f32x4_max(wasm_v128_load(row + i), zero));
-      for (; i < len; i++) row[i] = row[i] > 0.0f ? row[i] : 0.0f;
+    if ((single && bias) || relu) {
+      for (int p = 0; p < mc; p++) {
+        float* row = block + p * cout;
+        int j = 0;
+        for (; j + 4 <= cout; j += 4) {
+          v128_t v = wasm_v128_load(row + j);
+          if (single && bias) v = wasm_f32x4_add(v, wasm_v128_load(bias + j));
+          if (relu) v = wasm_f32x4_max(v, zero);
+          wasm_v128_store(row + j, v);
+        }
+        for (; j < cout; j++) {
+          float v = row[j];
+          if (single && bias) v += bias[j];
+          row[j] = relu && v < 0.0f ? 0.0f : v;
+        }
+      }
     }
   }
 }
