@@ -188,8 +188,8 @@ async function main(): Promise<void> {
             "--variants",
             "torch,wasm_simd",
           ]
-          : ["--rounds", "2", "--steps", "3", "--variants", "torch,torch_1t,wasm,wasm_simd"],
-        benchTrainTimeoutS: args.quick ? 120 : 420,
+          : ["--rounds", "3", "--steps", "3", "--variants", "torch,torch_1t,wasm,wasm_simd"],
+        benchTrainTimeoutS: args.quick ? 120 : 600,
         backends: ["wasm", "cpu"],
         log,
       });
