@@ -57,7 +57,7 @@ export class TorchBatchNorm extends BatchNormalizationBase {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const bn = this as unknown as BatchNormInternals;
-      // With the opt-in SIMD kernels, one fused kernel; otherwise the plain tf ops.
+      // With the SIMD kernels (the wasm default), one fused kernel; otherwise the plain tf ops.
       const { y, mean, variance } = simdKernelsRegistered()
         ? batchNormTrain(x, bn.gamma.read(), bn.beta.read(), bn.epsilon)
         : plainBatchNormTrain(x, bn);
