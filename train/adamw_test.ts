@@ -2,24 +2,9 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { chooseBackend } from "./backend.ts";
 import { AdamW } from "./adamw.ts";
+import { runPythonJson } from "./run_python_for_test.ts";
 
 await chooseBackend("cpu", () => {});
-
-/** Runs `code` with /usr/bin/python3 (torch installed), feeding `input` as JSON on stdin. */
-async function python(code: string, input: unknown): Promise<unknown> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(input)));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
 
 // The loss is non-trivial in the params (cubic term), so the gradients change every step and
 // both sides must track the same trajectory. `w` is rank 2 (decayed), `b` rank 1 (not decayed).
@@ -76,7 +61,10 @@ for (const c of cases) {
   Deno.test(`AdamW matches torch.optim.AdamW step for step (${c.name})`, async () => {
     const w0 = [[0.3, -1.2, 2.0], [0.05, 0.7, -0.4]];
     const b0 = [0.25, -0.5];
-    const ref = await python(TORCH_ADAMW, { ...c, w: w0, b: b0 }) as { w: number[]; b: number[] };
+    const ref = await runPythonJson(TORCH_ADAMW, { ...c, w: w0, b: b0 }) as {
+      w: number[];
+      b: number[];
+    };
     const w = tf.variable(tf.tensor2d(w0), true, `adamw_test_w_${c.name}`);
     const b = tf.variable(tf.tensor1d(b0), true, `adamw_test_b_${c.name}`);
     const opt = new AdamW({
@@ -115,7 +103,7 @@ for (const c of cases) {
     assert.ok(Math.abs(got[0] - w0[0][0]) > 1e-3);
     if (c.mults[0] !== 1) {
       // and the scaled variable moved less than torch's unscaled group would have moved it
-      const unscaled = await python(TORCH_ADAMW, { ...c, mults: [1, 1], w: w0, b: b0 }) as {
+      const unscaled = await runPythonJson(TORCH_ADAMW, { ...c, mults: [1, 1], w: w0, b: b0 }) as {
         w: number[];
       };
       assert.ok(

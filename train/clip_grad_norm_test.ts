@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { chooseBackend } from "./backend.ts";
 import { clipGradNorm } from "./clip_grad_norm.ts";
+import { runPythonJson } from "./run_python_for_test.ts";
 
 await chooseBackend("cpu", () => {});
 
@@ -19,18 +20,7 @@ for p, g in zip(ps, a["grads"]):
 norm = torch.nn.utils.clip_grad_norm_(ps, a["max"])
 print(json.dumps({"norm": float(norm), "grads": [p.grad.flatten().tolist() for p in ps]}))
 `;
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify({ grads, max: maxNorm })));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout)) as { norm: number; grads: number[][] };
+  return await runPythonJson(code, { grads, max: maxNorm }) as { norm: number; grads: number[][] };
 }
 
 /** Clips on the active backend, reads everything back asynchronously, disposes. */

@@ -3,23 +3,9 @@ import * as tf from "@tensorflow/tfjs";
 import { chooseBackend } from "./backend.ts";
 import { crossEntropy } from "./loss.ts";
 import { Rng } from "../shared/rng.ts";
+import { runPythonJson } from "./run_python_for_test.ts";
 
 await chooseBackend("cpu", () => {});
-
-async function python(code: string, input: unknown): Promise<unknown> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(input)));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
 
 // Loss and its gradient w.r.t. the logits, from PyTorch.
 const TORCH_CE = `
@@ -52,7 +38,7 @@ const cases = [
 ];
 
 Deno.test("crossEntropy matches torch F.cross_entropy(label_smoothing=) in value and gradient", async () => {
-  const ref = await python(TORCH_CE, cases) as { loss: number; grad: number[] }[];
+  const ref = await runPythonJson(TORCH_CE, cases) as { loss: number; grad: number[] }[];
   cases.forEach((c, i) => {
     const logits = tf.tensor2d(c.logits);
     const labels = tf.tensor1d(c.labels, "int32");

@@ -8,6 +8,7 @@ import {
   topKAccuracy,
 } from "./metrics.ts";
 import { Rng } from "../shared/rng.ts";
+import { runPythonJson } from "./run_python_for_test.ts";
 
 const close = (a: number, b: number, what: string) =>
   assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
@@ -61,21 +62,6 @@ Deno.test("topKAccuracy ranks ties by lower index and counts hits within k", () 
   assert.deepEqual(Array.from(argmaxRows(flat, 4)), [1, 0, 0, 0]);
 });
 
-async function python(code: string, input: unknown): Promise<unknown> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(input)));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
 // An independent numpy implementation (scikit-learn is not installed): confusion by bincount,
 // zero_division=0 semantics, top-k by a stable descending argsort.
 const NUMPY_METRICS = `
@@ -107,7 +93,7 @@ Deno.test("classificationMetrics matches an independent numpy computation", asyn
   const scores = labels.flatMap((t) =>
     Array.from({ length: k }, (_, c) => Math.round((rng.next() + (c === t ? 0.4 : 0)) * 8) / 8)
   );
-  const ref = await python(NUMPY_METRICS, { k, scores, labels }) as {
+  const ref = await runPythonJson(NUMPY_METRICS, { k, scores, labels }) as {
     cm: number[][];
     p: number[];
     r: number[];

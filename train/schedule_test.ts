@@ -1,20 +1,6 @@
 import assert from "node:assert/strict";
 import { learningRateAt } from "./schedule.ts";
-
-async function python(code: string, input: unknown): Promise<unknown> {
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-W", "ignore", "-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(input)));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
+import { runPythonJson } from "./run_python_for_test.ts";
 
 // The learning rate PyTorch uses during each epoch when the scheduler steps once per epoch.
 const TORCH_LRS = `
@@ -48,7 +34,7 @@ const cases = [
 ];
 
 Deno.test("learningRateAt matches torch CosineAnnealingLR (and LinearLR warmup) per epoch", async () => {
-  const ref = await python(TORCH_LRS, cases) as number[][];
+  const ref = await runPythonJson(TORCH_LRS, cases, ["-W", "ignore"]) as number[][];
   cases.forEach((c, ci) => {
     const got = Array.from(
       { length: c.epochs },
