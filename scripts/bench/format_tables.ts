@@ -5,7 +5,7 @@
 import type { ColdSectionResult } from "./cold_section.ts";
 import type { EdgeSectionResult } from "./edge_section.ts";
 import type { HttpSectionResult } from "./http_section.ts";
-import type { TrainSectionResult } from "./train_section.ts";
+import { type BenchTrainRow, trainGoals, type TrainSectionResult } from "./train_section.ts";
 
 /** A goal line shared by every section. */
 export interface Goal {
@@ -198,6 +198,7 @@ export function formatTrain(r: TrainSectionResult): string {
           f(x.ratio_vs_torch as number | null),
         ]),
       ),
+      formatGoals(trainGoals(rows as unknown as BenchTrainRow[])),
     ].join("\n");
   }
   return [

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { edgeGoals, type EdgeJobResult } from "./edge_section.ts";
 import { httpGoals, type HttpRun } from "./http_section.ts";
+import { trainGoals } from "./train_section.ts";
 
 function job(format: "jpeg" | "png", ratios: Record<string, number | null>): EdgeJobResult {
   return {
@@ -94,4 +95,23 @@ Deno.test("httpGoals reads the SimpleCNN 32 native c=8 run without batching", ()
       want,
     );
   }
+});
+
+Deno.test("trainGoals reads the default path's ratio per model, against the issue's targets", () => {
+  const rows = [
+    { model: "simple_cnn", variant: "torch", ratio_vs_torch: 1 },
+    { model: "simple_cnn", variant: "wasm", ratio_vs_torch: 0.17 },
+    { model: "simple_cnn", variant: "wasm_simd", ratio_vs_torch: 0.51 },
+    { model: "resnet18", variant: "wasm_simd", ratio_vs_torch: 0.29 },
+    { model: "efficientnet_b0", variant: "wasm_simd", ratio_vs_torch: 0.64 },
+  ];
+  const [simple, resnet, effnet] = trainGoals(rows);
+  assert.deepEqual([simple.value, simple.pass], [0.51, true]);
+  assert.deepEqual([resnet.value, resnet.pass], [0.29, false]);
+  assert.deepEqual([effnet.value, effnet.pass], [0.64, null]);
+  const missing = trainGoals([{ model: "simple_cnn", variant: "wasm", ratio_vs_torch: 0.9 }]);
+  assert.deepEqual(missing.map((g) => [g.value, g.pass]), [[null, null], [null, null], [
+    null,
+    null,
+  ]]);
 });

@@ -11,6 +11,7 @@
  * @module
  */
 import type { Tensor } from "@tensorflow/tfjs";
+import type { Goal } from "./format_tables.ts";
 import { runJsonProcess } from "./run_json_process.ts";
 import { summarize, type Summary } from "./summarize.ts";
 
@@ -41,6 +42,33 @@ export type TrainSectionResult =
     note?: string;
     rows: { model: string; batch: number; impl: string; imgPerS: Summary }[];
   };
+
+/** One row of scripts/bench_train.ts's JSON (the fields the goals read). */
+export interface BenchTrainRow {
+  model: string;
+  variant: string;
+  ratio_vs_torch: number | null;
+}
+
+/**
+ * The training-speed issue's goals, on the default training path (`wasm_simd`): SimpleCNN
+ * 32 px at >= 0.5x PyTorch's img/s (2 threads), ResNet18 64 px at >= 0.3x; EfficientNet-B0 is
+ * reported. Each value is bench_train's median over rounds of the per-round ratio.
+ */
+export function trainGoals(rows: BenchTrainRow[]): Goal[] {
+  const ratio = (model: string) =>
+    rows.find((r) => r.model === model && r.variant === "wasm_simd")?.ratio_vs_torch ?? null;
+  const goal = (model: string, min: number | null): Goal => {
+    const value = ratio(model);
+    return {
+      name: `${model} training img/s, ours (wasm + SIMD kernels) / PyTorch 2 threads`,
+      target: min === null ? "report" : `>= ${min}`,
+      value,
+      pass: value === null || min === null ? null : value >= min,
+    };
+  };
+  return [goal("simple_cnn", 0.5), goal("resnet18", 0.3), goal("efficientnet_b0", null)];
+}
 
 /** Models of the stand-in: [arch, size, batch]. */
 const STAND_IN_JOBS: [string, number, number][] = [["simple_cnn", 32, 64], ["resnet18", 64, 16]];
