@@ -250,6 +250,10 @@ void conv2d_backprop_filter_slots(const float* x, const float* dy, float* dw, in
   const int big_p = n * oh * ow;
   const int len = kh * kw * cin * cout;
   const int slots = (big_p + slot_positions - 1) / slot_positions;
+  if (slots == 0) { /* no output positions: the gradient is zero */
+    __builtin_memset(dw, 0, sizeof(float) * len);
+    return;
+  }
   for (int s = 0; s < slots; s++) {
     conv_dw_range(&g, x, dy, parts + s * len, s * slot_positions,
                   min_i(big_p, (s + 1) * slot_positions), 0, kh * kw * cin, 0, scratch);

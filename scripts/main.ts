@@ -17,6 +17,8 @@
 import { Image as ScriptImage } from "imagescript";
 import { DEFAULT_WAFER_OPTIONS, waferImage } from "../train/data/wafer.ts";
 import { WAFER_CLASSES } from "../train/data/wafer_map.ts";
+import { SIMD_WASM_URL } from "../train/simd/simd_module.ts";
+import { SIMD_MT_WASM_URL } from "../train/simd/simd_pool.ts";
 
 const SAMPLE_SEED = 987_654;
 
@@ -42,8 +44,8 @@ async function step(title: string, args: string[]): Promise<string> {
 
 /** Builds .cache/edgeclass_simd*.wasm when missing and clang exists; never fails the job. */
 async function ensureSimdKernels(): Promise<void> {
-  const built = await Deno.stat(new URL("../.cache/edgeclass_simd_mt.wasm", import.meta.url))
-    .then(() => true, () => false);
+  const exists = (url: URL) => Deno.stat(url).then(() => true, () => false);
+  const built = await exists(SIMD_WASM_URL) && await exists(SIMD_MT_WASM_URL);
   if (built) return;
   const clang = await new Deno.Command("clang", {
     args: ["--version"],

@@ -11,6 +11,18 @@ import { registerSimdKernels } from "./register_simd_kernels.ts";
 
 const quiet = () => {};
 
+/** A 4-D shape: [N, H, W, C] for images, [KH, KW, Cin, Cout or M] for filters. */
+export type Shape4 = [number, number, number, number];
+
+/** One convolution test case: shapes, strides and tfjs padding. */
+export interface ConvCase {
+  name: string;
+  x: Shape4;
+  filter: Shape4;
+  strides: number | [number, number];
+  pad: "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
+}
+
 /** Which side of the comparison to run. */
 export type Side = "cpu" | "simd";
 

@@ -50,28 +50,17 @@ export function runConv2dBackpropFilter(
   const slots = slotPositions === 0 ? 1 : Math.ceil(positions / slotPositions);
   const pool = poolFor(g);
   if (pool === null) {
+    // In place, one slot of all positions when the geometry asks for no slots: the same sums.
     const simd = simdFor(backend);
     const scratchFloats = simd.exports.conv2d_backprop_filter_scratch_floats();
-    if (slotPositions === 0) {
-      const scratch = simd.scratch(scratchFloats);
-      simd.exports.conv2d_backprop_filter(
-        heapOffset(backend, x),
-        heapOffset(backend, dy),
-        heapOffset(backend, dw),
-        ...g,
-        scratch,
-      );
-      return;
-    }
-    // One scratch block: the GEMM work area, then the slots' partials.
-    const scratch = simd.scratch(scratchFloats + slots * len);
+    const scratch = simd.scratch(scratchFloats + slots * len); // GEMM work area, then partials
     simd.exports.conv2d_backprop_filter_slots(
       heapOffset(backend, x),
       heapOffset(backend, dy),
       heapOffset(backend, dw),
       ...g,
       scratch + scratchFloats * F32,
-      slotPositions,
+      slotPositions || Math.max(1, positions),
       scratch,
     );
     return;

@@ -4,23 +4,13 @@ import { simdTuning } from "./conv2d_geometry.ts";
 import { setSimdPool, SimdPool } from "./simd_pool.ts";
 import {
   assertClose,
+  type ConvCase,
   randomValues,
   runOn,
   type Side,
   sizeOf,
   useSide,
 } from "./backend_pair_test_support.ts";
-
-type Shape4 = [number, number, number, number];
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-
-interface ConvCase {
-  name: string;
-  x: Shape4; // [N, H, W, Cin]
-  filter: Shape4; // [KH, KW, Cin, Cout]
-  strides: number | [number, number];
-  pad: Pad;
-}
 
 // Each case also exercises a C code path: channel counts that are (not) multiples of the
 // 4-float panels, filter-index counts above one 128-row block, Cout above one 256-deep

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { tf } from "../backend.ts";
 import {
   assertClose,
+  type ConvCase,
   randomValues,
   runOn,
   type Side,
@@ -9,21 +10,10 @@ import {
   useSide,
 } from "./backend_pair_test_support.ts";
 
-type Shape4 = [number, number, number, number];
-type Pad = "same" | "valid" | [[0, 0], [number, number], [number, number], [0, 0]];
-
-interface DepthwiseCase {
-  name: string;
-  x: Shape4; // [N, H, W, C]
-  filter: Shape4; // [KH, KW, C, M]
-  strides: number | [number, number];
-  pad: Pad;
-}
-
 // EfficientNet-B0's shapes in small, plus the edges of the C loops: channels that are not a
 // multiple of 4 (the scalar tail), more than one 256-position summation block, odd sizes with
 // stride 2 (TF "same" pads bottom/right), and a multiplier of 2 (falls back to the old kernel).
-const cases: DepthwiseCase[] = [
+const cases: ConvCase[] = [
   { name: "3x3 s1 same, C 8", x: [2, 9, 9, 8], filter: [3, 3, 8, 1], strides: 1, pad: "same" },
   { name: "3x3 s1 same, C 6", x: [2, 7, 8, 6], filter: [3, 3, 6, 1], strides: 1, pad: "same" },
   { name: "5x5 s2 same, C 5", x: [2, 11, 9, 5], filter: [5, 5, 5, 1], strides: 2, pad: "same" },
@@ -54,7 +44,7 @@ const cases: DepthwiseCase[] = [
 ];
 
 /** y, dx and dfilter of sum(depthwiseConv2d(x, f) * dy) on one side. */
-function gradients(side: Side, c: DepthwiseCase): Promise<Float32Array[]> {
+function gradients(side: Side, c: ConvCase): Promise<Float32Array[]> {
   const yShape = tf.backend_util.computeConv2DInfo(
     c.x,
     c.filter,

@@ -3,11 +3,10 @@ import {
   assertClose,
   randomValues,
   runOn,
+  type Shape4,
   type Side,
   sizeOf,
 } from "./backend_pair_test_support.ts";
-
-type Shape4 = [number, number, number, number];
 
 interface PoolCase {
   name: string;
