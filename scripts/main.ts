@@ -47,12 +47,18 @@ async function ensureSimdKernels(): Promise<void> {
   const exists = (url: URL) => Deno.stat(url).then(() => true, () => false);
   const built = await exists(SIMD_WASM_URL) && await exists(SIMD_MT_WASM_URL);
   if (built) return;
-  const clang = await new Deno.Command("clang", {
-    args: ["--version"],
-    stdout: "null",
-    stderr: "null",
-  })
-    .output().then((o) => o.success, () => false);
+  let clang: boolean;
+  try {
+    // Spawning a missing program throws at once (NotFound), not through the promise.
+    const out = await new Deno.Command("clang", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    clang = out.success;
+  } catch {
+    clang = false;
+  }
   if (!clang) {
     console.log(
       "\n== SIMD training kernels not built (no clang): training uses the stock wasm kernels, " +
